@@ -1,0 +1,164 @@
+"""Candidate suites, discovered from suites/<name>/suite.yaml."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import schema, yamlfile
+from .errors import ConfigError, Problem, UnknownSuite
+
+ROLES = ("pupil", "pupil2", "teacher", "admin")
+
+
+@dataclass
+class Account:
+    """A test account. The password lives only in memory and in the environment variable named."""
+
+    role: str
+    username: str
+    password: str = field(repr=False)
+    display_name: str = ""
+    email: str = ""
+    password_env: str = ""
+
+    def __post_init__(self):
+        self.display_name = self.display_name or self.username
+        self.email = self.email or f"{self.username}@skole.example.dk"
+
+
+@dataclass
+class Suite:
+    name: str
+    folder: Path
+    config: dict
+    located: yamlfile.Located
+
+    @property
+    def mode(self) -> str:
+        return self.config["mode"]
+
+    @property
+    def capabilities(self) -> dict:
+        return self.config["capabilities"]
+
+    def title(self, lang: str = "en") -> str:
+        return self.config["title"].get(lang) or self.config["title"]["en"]
+
+    def offers(self, capability: str, implicit: set[str] = frozenset()) -> bool:
+        return capability in self.capabilities or capability in implicit
+
+    def file(self, name: str) -> Path:
+        return self.folder / name
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.file("suite.yaml").read_bytes()).hexdigest()
+
+    def quirk(self, feature: str) -> dict | None:
+        for q in self.config.get("quirks", []):
+            if q["feature"] == feature:
+                return q
+        return None
+
+    def accounts(self, *, generate: bool) -> dict[str, Account]:
+        """The suite's test accounts, passwords read from their environment variables.
+
+        A local suite (generate=True) gets a fresh random password where the variable is unset;
+        a deployment we did not create (compose admin, external) must have it set.
+        """
+        out, missing = {}, []
+        for role, spec in self.config["accounts"].items():
+            username = os.environ.get(spec.get("username_env", ""), "") or spec["username"]
+            password = os.environ.get(spec["password_env"], "")
+            if not password:
+                if not generate:
+                    missing.append(spec["password_env"])
+                    continue
+                password = secrets.token_urlsafe(18)
+            out[role] = Account(role, username, password, spec.get("display_name", ""), spec.get("email", ""),
+                                spec["password_env"])
+        if missing:
+            raise ConfigError(Problem(self.file("suite.yaml"), None, "accounts",
+                                      "set the environment variable(s) " + ", ".join(missing)
+                                      + " to the test accounts' passwords (never on the command line)"))
+        return out
+
+    def load_module(self, relative: str, name: str):
+        """Import a python file from the suite folder (its launcher or adapter)."""
+        path = self.folder / relative
+        spec = importlib.util.spec_from_file_location(f"poc_suite_{self.name.replace('-', '_')}_{name}", path)
+        if spec is None or not path.exists():
+            raise ConfigError(Problem(self.file("suite.yaml"), None, name, f"{path} not found"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+
+def suites_dir(root: Path | None = None) -> Path:
+    return Path(os.environ.get("POC_SUITES_DIR") or (root or repo_root()) / "suites")
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def names(folder: Path | None = None) -> list[str]:
+    folder = folder or suites_dir()
+    return sorted(p.parent.name for p in folder.glob("*/suite.yaml"))
+
+
+def load(name: str, folder: Path | None = None, capabilities: set[str] | None = None) -> Suite:
+    """Load one suite by name; an unknown name lists the ones that exist."""
+    folder = folder or suites_dir()
+    path = folder / name / "suite.yaml"
+    if not path.exists():
+        raise UnknownSuite(name, names(folder))
+    located = yamlfile.load(path)
+    problems = schema.check(located, "suite")
+    if not problems:
+        problems += _semantic_problems(located, name, capabilities)
+    if problems:
+        raise ConfigError(problems)
+    return Suite(name, path.parent, located.data, located)
+
+
+def load_all(folder: Path | None = None, capabilities: set[str] | None = None) -> list[Suite]:
+    problems, out = [], []
+    for name in names(folder):
+        try:
+            out.append(load(name, folder, capabilities))
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def _semantic_problems(located: yamlfile.Located, name: str, capabilities: set[str] | None) -> list[Problem]:
+    from .protocols import registry  # protocols are found by discovery; see poc/protocols/
+
+    data, problems = located.data, []
+    if data["name"] != name:
+        problems.append(located.problem(("name",), f"name {data['name']!r} differs from its folder {name!r}"))
+    mode = data["mode"]
+    if mode not in data and mode != "external":
+        problems.append(located.problem(("mode",), f"mode {mode!r} needs a {mode!r} section"))
+    folder = located.path.parent
+    for key in ("local", "compose"):
+        if key in data:
+            rel = data[key].get("launcher") or data[key].get("file")
+            if rel and not (folder / rel).exists():
+                problems.append(located.problem((key,), f"{rel} does not exist in {folder}"))
+    protocols = registry()
+    for cap, spec in data["capabilities"].items():
+        if capabilities is not None and cap not in capabilities:
+            problems.append(located.problem(("capabilities", cap),
+                                            f"unknown capability {cap!r}; the catalogue knows: {', '.join(sorted(capabilities))}"))
+        if spec["protocol"] not in protocols:
+            problems.append(located.problem(("capabilities", cap, "protocol"),
+                                            f"unknown protocol {spec['protocol']!r}; adapters exist for: {', '.join(sorted(protocols))}"))
+    return problems

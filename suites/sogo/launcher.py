@@ -1,0 +1,462 @@
+"""SOGo as a local suite: Debian's sogod behind its own nginx, PostgreSQL and memcached.
+
+Everything runs on 127.0.0.1 on free ports, as unprivileged system users, with all
+configuration and data inside ``self.workdir``.  Nothing under /etc is edited and none
+of the machine's own services is started.  See NOTES.md beside this file for the facts
+behind each choice.
+
+Layout of the work folder::
+
+    pg/data/        PostgreSQL cluster (owner postgres)
+    pg/run/         its unix socket (mode 0700, owner postgres)
+    sogo/           GNUstep.conf, Defaults/sogod.plist, sogod.pid (owner sogo)
+    nginx/          nginx.conf, pid, access log, temp dirs (owner www-data)
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import plistlib
+import pwd
+import re
+import secrets
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from poc.lifecycle.local import LocalLauncher, SuiteStartError
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+SOGOD = "/usr/sbin/sogod"
+WEB_RESOURCES = "/usr/lib/GNUstep/SOGo/WebServerResources/"
+SYSTEM_GNUSTEP_CONF = Path("/etc/GNUstep/GNUstep.conf")  # read only, never edited
+
+PG_USER = "postgres"
+SOGO_USER = "sogo"
+NGINX_USER = "www-data"
+MEMCACHED_USER = "memcache"
+
+DB_NAME = "sogo"
+DB_ROLE = "sogo"
+USER_TABLE = "sogo_users"
+WORKERS = 4
+
+
+def ssha256(password: str) -> str:
+    """Salted SHA-256 in the {SSHA256} scheme SOGo verifies (Dovecot layout: hash + salt)."""
+    salt = secrets.token_bytes(8)
+    digest = hashlib.sha256(password.encode("utf-8") + salt).digest()
+    return "{SSHA256}" + base64.b64encode(digest + salt).decode("ascii")
+
+
+def sql_literal(value: str | None) -> str:
+    if value is None:
+        return "NULL"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class Launcher(LocalLauncher):
+    apt_packages = ["sogo", "postgresql", "memcached", "nginx-light"]
+    required_commands = [SOGOD, str(PG_BIN / "initdb"), "memcached", "nginx"]
+
+    # ------------------------------------------------------------------ start
+
+    def start(self) -> dict[str, str]:
+        self._procs_by_role: dict[str, subprocess.Popen] = {}
+        self._prepare_workdir()
+        self._start_postgres()
+        self._create_database()
+        self._start_memcached()
+        self._start_sogod()
+        self._start_nginx()
+        base = f"http://127.0.0.1:{self.web_port}"
+        # through nginx: the login page and one of its static resources
+        self.wait_http(f"{base}/SOGo/", self._procs_by_role["nginx"], timeout=30)
+        self.wait_http(f"{base}/SOGo.woa/WebServerResources/js/Common.js",
+                       self._procs_by_role["nginx"], timeout=10)
+        return {
+            "web": base,
+            "login": f"{base}/SOGo/",
+            "dav": f"{base}/SOGo/dav/",
+            "caldav": f"{base}/SOGo/dav/",
+            "carddav": f"{base}/SOGo/dav/",
+        }
+
+    def _prepare_workdir(self) -> None:
+        # The services run as system users: they must be able to traverse to their folders.
+        os.chmod(self.workdir, 0o711)
+        self.pg_dir = self.workdir / "pg"
+        self.sogo_dir = self.workdir / "sogo"
+        self.nginx_dir = self.workdir / "nginx"
+        for d, owner in ((self.pg_dir, PG_USER), (self.sogo_dir, SOGO_USER),
+                         (self.nginx_dir, NGINX_USER)):
+            d.mkdir(mode=0o700)
+            self._chown(d, owner)
+        for user in (PG_USER, SOGO_USER, NGINX_USER):
+            try:
+                self.run(["test", "-x", str(self.workdir)], user=user)
+            except Exception as exc:  # noqa: BLE001 - reworded for the operator
+                closed = [str(p) for p in self.workdir.parents if not os.stat(p).st_mode & 0o001]
+                raise SuiteStartError(
+                    f"system user {user!r} cannot reach the work folder {self.workdir}: "
+                    "every folder above it must be searchable by others (o+x); "
+                    f"not searchable: {', '.join(closed) or '?'}") from exc
+
+    @staticmethod
+    def _chown(path: Path, user: str) -> None:
+        pw = pwd.getpwnam(user)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+
+    # ------------------------------------------------------------ PostgreSQL
+
+    def _start_postgres(self) -> None:
+        data, sock = self.pg_dir / "data", self.pg_dir / "run"
+        sock.mkdir(mode=0o700)
+        self._chown(sock, PG_USER)
+        self.pg_port = self.free_port()
+        self.pg_socket = sock
+        self.db_password = secrets.token_urlsafe(24)
+        pwfile = self.pg_dir / "superuser.pw"
+        pwfile.write_text(secrets.token_urlsafe(24) + "\n")
+        pwfile.chmod(0o600)
+        self._chown(pwfile, PG_USER)
+        # initdb refuses to run as root; local socket = trust (the socket folder is 0700,
+        # so only postgres and root reach it), TCP = scram passwords.
+        self.run([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres",
+                  "--pwfile", str(pwfile), "--auth-local=trust",
+                  "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
+                  "--no-sync", "--no-instructions"],
+                 user=PG_USER, cwd=str(self.pg_dir))
+        pwfile.unlink()
+        proc = self.spawn("postgres", [
+            str(PG_BIN / "postgres"), "-D", str(data),
+            "-c", "listen_addresses=127.0.0.1", "-c", f"port={self.pg_port}",
+            "-c", f"unix_socket_directories={sock}",
+            "-c", "max_connections=200",  # SOGo: one pool per worker and per URL
+            "-c", "logging_collector=off",
+        ], user=PG_USER, cwd=str(self.pg_dir))
+        self._procs_by_role["postgres"] = proc
+        self._wait_until(lambda: subprocess.run(
+            [str(PG_BIN / "pg_isready"), "-q", "-h", str(sock), "-p", str(self.pg_port)]
+        ).returncode == 0, proc, "PostgreSQL accepting connections", timeout=30)
+
+    def _psql(self, sql: str, db: str = "postgres") -> str:
+        return self.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.pg_socket),
+                         "-p", str(self.pg_port), "-U", "postgres", "-d", db, "-c", sql],
+                        user=PG_USER, cwd=str(self.pg_dir)).stdout
+
+    def _create_database(self) -> None:
+        self._psql(f"CREATE ROLE {DB_ROLE} LOGIN PASSWORD {sql_literal(self.db_password)};")
+        self._psql(f"CREATE DATABASE {DB_NAME} OWNER {DB_ROLE} ENCODING 'UTF8' "
+                   "TEMPLATE template0;")
+        # The SQL user source.  c_mailaccess only serves ModulesConstraints (Mail off).
+        self._psql(f"""
+            SET ROLE {DB_ROLE};
+            CREATE TABLE {USER_TABLE} (
+                c_uid        varchar(256) PRIMARY KEY,
+                c_name       varchar(256) NOT NULL UNIQUE,
+                c_password   varchar(256) NOT NULL,
+                c_cn         varchar(256),
+                mail         varchar(256),
+                c_role       varchar(64),
+                c_mailaccess varchar(8) NOT NULL DEFAULT 'no'
+            );""", db=DB_NAME)
+        # SOGo's own tables (profiles, folder info, sessions, alarms, combined store/acl/
+        # cache) are created by sogod itself on first use from the OCS* URLs below.
+
+    def _db_url(self, table: str) -> str:
+        return (f"postgresql://{DB_ROLE}:{self.db_password}@127.0.0.1:{self.pg_port}"
+                f"/{DB_NAME}/{table}")
+
+    # ------------------------------------------------------------- memcached
+
+    def _start_memcached(self) -> None:
+        self.memcached_port = self.free_port()
+        proc = self.spawn("memcached", ["memcached", "-l", "127.0.0.1",
+                                        "-p", str(self.memcached_port), "-U", "0",
+                                        "-m", "64", "-c", "1024"],
+                          user=MEMCACHED_USER, cwd="/")
+        self._procs_by_role["memcached"] = proc
+        self._wait_until(lambda: self._tcp_open(self.memcached_port), proc,
+                         "memcached listening", timeout=10)
+
+    @staticmethod
+    def _tcp_open(port: int) -> bool:
+        import socket
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    # ----------------------------------------------------------------- sogod
+
+    def sogo_defaults(self) -> dict:
+        """The sogod defaults domain.  It overrides /etc/sogo/sogo.conf key by key."""
+        return {
+            "WOPort": f"127.0.0.1:{self.sogo_port}",
+            "WOWorkersCount": WORKERS,
+            "WOLogFile": "-",
+            "WOPidFile": str(self.sogo_dir / "sogod.pid"),
+            "WONoDetach": "YES",
+            "SOGoProfileURL": self._db_url("sogo_user_profile"),
+            "OCSFolderInfoURL": self._db_url("sogo_folder_info"),
+            "OCSSessionsFolderURL": self._db_url("sogo_sessions_folder"),
+            "OCSEMailAlarmsFolderURL": self._db_url("sogo_alarms_folder"),
+            "OCSStoreURL": self._db_url("sogo_store"),
+            "OCSAclURL": self._db_url("sogo_acl"),
+            "OCSCacheFolderURL": self._db_url("sogo_cache_folder"),
+            "SOGoUserSources": [{
+                "type": "sql",
+                "id": "directory",
+                "viewURL": self._db_url(USER_TABLE),
+                "canAuthenticate": "YES",
+                "isAddressBook": "YES",
+                "displayName": "Brugere",
+                "userPasswordAlgorithm": "ssha256",
+                "prependPasswordScheme": "YES",
+                # no IMAP server here: Mail is offered to nobody (c_mailaccess is 'no')
+                "ModulesConstraints": {"Mail": {"c_mailaccess": "yes"}},
+            }],
+            "SOGoMemcachedHost": f"127.0.0.1:{self.memcached_port}",
+            "SOGoLanguage": "Danish",
+            "SOGoTimeZone": "Europe/Copenhagen",
+            "SOGoFirstDayOfWeek": 1,
+            "SOGoLoginModule": "Calendar",
+            "SOGoPasswordChangeEnabled": "NO",
+            "SOGoAppointmentSendEMailNotifications": "NO",
+            "SOGoACLsSendEMailNotifications": "NO",
+            "SOGoFoldersSendEMailNotifications": "NO",
+            "SOGoEnableEMailAlarms": "NO",
+            "SOGoMailDomain": "skole.test",
+            "SOGoIMAPServer": f"imap://127.0.0.1:{self.dead_port}",
+            "SOGoSieveServer": f"sieve://127.0.0.1:{self.dead_port}",
+            "SOGoMailingMechanism": "smtp",
+            "SOGoSMTPServer": f"smtp://127.0.0.1:{self.dead_port}",
+            "SOGoVacationEnabled": "NO",
+            "SOGoForwardEnabled": "NO",
+            "SOGoSieveScriptsEnabled": "NO",
+            "SOGoMailAuxiliaryUserAccountsEnabled": "NO",
+            "SOGoCalendarDAVAccessEnabled": "YES",
+            "SOGoAddressBookDAVAccessEnabled": "YES",
+            "SOGoEncryptionKey": secrets.token_hex(16),
+            "SOGoPageTitle": "SOGo (OS2skole PoC)",
+        }
+
+    def _start_sogod(self) -> None:
+        self.sogo_port = self.free_port()
+        self.dead_port = self.free_port()  # deliberately nothing listens here (no mail)
+        defaults_dir = self.sogo_dir / "Defaults"
+        home = self.sogo_dir / "home"
+        for d in (defaults_dir, home):
+            d.mkdir(mode=0o700)
+            self._chown(d, SOGO_USER)
+        plist = defaults_dir / "sogod.plist"
+        plist.write_bytes(plistlib.dumps(self.sogo_defaults(), fmt=plistlib.FMT_XML))
+        plist.chmod(0o600)  # holds the database password
+        self._chown(plist, SOGO_USER)
+        # GNUstep finds the user defaults through GNUstep.conf; GNUSTEP_CONFIG_FILE
+        # points it at our copy, whose GNUSTEP_USER_DEFAULTS_DIR is the folder above.
+        # (HOME is ignored: GNUstep takes the home folder from the passwd entry.)
+        conf = self.sogo_dir / "GNUstep.conf"
+        system = SYSTEM_GNUSTEP_CONF.read_text() if SYSTEM_GNUSTEP_CONF.exists() else ""
+        kept = [line for line in system.splitlines()
+                if not re.match(r"\s*GNUSTEP_USER_(DEFAULTS_DIR|CONFIG_FILE)\s*=", line)]
+        conf.write_text("\n".join(kept + [
+            f"GNUSTEP_USER_DEFAULTS_DIR={defaults_dir}",
+            "GNUSTEP_USER_CONFIG_FILE=",
+        ]) + "\n")
+        conf.chmod(0o644)
+        env = {
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            "TZ": "Europe/Copenhagen",
+            "GNUSTEP_CONFIG_FILE": str(conf),
+        }
+        # The same settings on the command line (highest precedence) for the few that
+        # matter to process control, so `ps` shows them.
+        argv = [SOGOD, "-WONoDetach", "YES", "-WOLogFile", "-",
+                "-WOPidFile", str(self.sogo_dir / "sogod.pid"),
+                "-WOPort", f"127.0.0.1:{self.sogo_port}",
+                "-WOWorkersCount", str(WORKERS)]
+        proc = self.spawn("sogod", argv, env=env, cwd=str(home), user=SOGO_USER)
+        self._procs_by_role["sogod"] = proc
+        self.wait_http(f"http://127.0.0.1:{self.sogo_port}/SOGo/", proc, timeout=60)
+
+    # ----------------------------------------------------------------- nginx
+
+    def _nginx_conf(self) -> str:
+        n = self.nginx_dir
+        up = f"http://127.0.0.1:{self.sogo_port}"
+        return f"""\
+# generated by suites/sogo/launcher.py; runs as {NGINX_USER}, never as a daemon
+worker_processes 2;
+pid {n}/nginx.pid;
+error_log stderr notice;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {n}/access.log;
+    client_body_temp_path {n}/client_body;
+    proxy_temp_path {n}/proxy;
+    fastcgi_temp_path {n}/fastcgi;
+    uwsgi_temp_path {n}/uwsgi;
+    scgi_temp_path {n}/scgi;
+    sendfile on;
+    server_tokens off;
+    server {{
+        listen 127.0.0.1:{self.web_port};
+        server_name 127.0.0.1;
+        client_max_body_size 50m;
+        location = / {{ return 302 /SOGo/; }}
+        location = /.well-known/caldav {{ return 301 /SOGo/dav/; }}
+        location = /.well-known/carddav {{ return 301 /SOGo/dav/; }}
+        location ^~ /SOGo.woa/WebServerResources/ {{
+            alias {WEB_RESOURCES};
+        }}
+        location ^~ /SOGo/WebServerResources/ {{
+            alias {WEB_RESOURCES};
+        }}
+        location ^~ /SOGo {{
+            proxy_pass {up};
+            proxy_redirect {up} default;
+            proxy_http_version 1.0;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header x-webobjects-server-protocol HTTP/1.0;
+            proxy_set_header x-webobjects-remote-host $remote_addr;
+            proxy_set_header x-webobjects-server-name $http_host;
+            proxy_set_header x-webobjects-server-url $scheme://$http_host;
+            proxy_set_header x-webobjects-server-port $server_port;
+            proxy_set_header x-webobjects-remote-user "";
+            proxy_connect_timeout 90;
+            proxy_send_timeout 90;
+            proxy_read_timeout 90;
+            # small buffers make the login POST (large Set-Cookie headers) end in 502
+            proxy_buffer_size 128k;
+            proxy_buffers 64 128k;
+            proxy_busy_buffers_size 256k;
+            proxy_temp_file_write_size 256k;
+            client_body_buffer_size 128k;
+        }}
+    }}
+}}
+"""
+
+    def _start_nginx(self) -> None:
+        self.web_port = self.free_port()
+        conf = self.nginx_dir / "nginx.conf"
+        conf.write_text(self._nginx_conf())
+        conf.chmod(0o644)
+        for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (self.nginx_dir / sub).mkdir(mode=0o700)
+            self._chown(self.nginx_dir / sub, NGINX_USER)
+        argv = ["nginx", "-p", str(self.nginx_dir), "-c", str(conf), "-e", "stderr",
+                "-g", "daemon off;"]
+        self.run(argv[:-2] + ["-t"], user=NGINX_USER, cwd=str(self.nginx_dir))
+        self._procs_by_role["nginx"] = self.spawn("nginx", argv, user=NGINX_USER,
+                                                  cwd=str(self.nginx_dir))
+
+    # -------------------------------------------------------------- accounts
+
+    def create_accounts(self, accounts) -> None:
+        rows = []
+        for a in accounts:
+            rows.append("(" + ", ".join(sql_literal(v) for v in (
+                a.username, a.username, ssha256(a.password), a.display_name or a.username,
+                a.email, getattr(a, "role", None))) + ")")
+        if not rows:
+            return
+        self._psql(f"INSERT INTO {USER_TABLE} (c_uid, c_name, c_password, c_cn, mail, c_role) "
+                   "VALUES " + ", ".join(rows) + " ON CONFLICT (c_uid) DO UPDATE SET "
+                   "c_password = EXCLUDED.c_password, c_cn = EXCLUDED.c_cn, "
+                   "mail = EXCLUDED.mail, c_role = EXCLUDED.c_role;", db=DB_NAME)
+
+    # --------------------------------------------------------------- version
+
+    def version(self) -> str:
+        out = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "sogo"],
+                             capture_output=True, text=True)
+        v = out.stdout.strip()
+        return f"SOGo {v.split('-')[0]} (Debian package sogo {v})" if v else "SOGo (unknown)"
+
+    # ------------------------------------------------------------------ stop
+
+    def stop(self) -> None:
+        procs = getattr(self, "_procs_by_role", {})
+        sogod = procs.get("sogod")
+        if sogod is not None and sogod.poll() is None:
+            workers = _children(sogod.pid)
+            self.stop_process(sogod, timeout=30)
+            for pid in workers:  # normally already gone with their parent
+                _kill_and_reap(pid)
+        for role in ("nginx", "memcached"):
+            if role in procs:
+                self.stop_process(procs[role], timeout=15)
+        pg = procs.get("postgres")
+        if pg is not None and pg.poll() is None:
+            pg.send_signal(signal.SIGINT)  # = pg_ctl stop -m fast
+            try:
+                pg.wait(30)
+            except subprocess.TimeoutExpired:
+                self.stop_process(pg, timeout=10)
+        super().stop()
+
+    # --------------------------------------------------------------- helpers
+
+    def _wait_until(self, check, proc, what: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise SuiteStartError(f"{what}: process exited with {proc.returncode}\n"
+                                      + self._log_tail(proc))
+            if check():
+                return
+            time.sleep(0.2)
+        raise SuiteStartError(f"{what}: not ready after {timeout:.0f} s\n" + self._log_tail(proc))
+
+    def _log_tail(self, proc, lines: int = 30) -> str:
+        name = next((r for r, p in self._procs_by_role.items() if p is proc), None)
+        path = self.logdir / f"{name}.log"
+        try:
+            text = path.read_text(errors="replace").splitlines()[-lines:]
+        except OSError:
+            return f"(no log at {path})"
+        return f"--- last lines of {path} ---\n" + "\n".join(text)
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of pid, read from /proc (sogod's prefork workers)."""
+    kids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # field 4 (ppid) follows the ")" that closes the command name
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            kids.append(int(entry.name))
+    return kids
+
+
+def _kill_and_reap(pid: int, grace: float = 10.0) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return
+        time.sleep(0.2)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
