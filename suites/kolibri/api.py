@@ -15,6 +15,9 @@ without notice between releases"), found in the installed source:
                                        ``learner_can_login_with_no_password``
 ``/api/auth/classroom/``               classes (a Classroom's parent is the facility)
 ``/api/auth/facilityuser/``            users (password write-only)
+``/api/auth/facilityusername/``        learner usernames for the sign-in page
+                                       (anonymous; only when passwordless or
+                                       picture-password sign-in is on)
 ``/api/auth/membership/``              enrol a user in a class (learner)
 ``/api/auth/role/``                    kinds ``admin``, ``coach``,
                                        ``classroom assignable coach``
@@ -158,6 +161,17 @@ class KolibriClient:
     def logout(self) -> None:
         self.request("DELETE", "/api/auth/session/current/", expect=(200, 204))
         self.user = None
+
+    def public_usernames(self, facility: str, search: str = "") -> list[str]:
+        """Usernames listed by /api/auth/facilityusername/ (no sign-in needed).
+
+        Kolibri's sign-in page uses it to suggest names; it lists the learners
+        (users without roles) of a facility that allows passwordless or picture
+        password sign-in, and nothing otherwise."""
+        params = {"facility": facility}
+        if search:
+            params["search"] = search
+        return [u["username"] for u in self.get("/api/auth/facilityusername/", params=params)]
 
     # ------------------------------------------------------ facility settings
     def facility_settings(self, facility: str | None = None) -> dict:

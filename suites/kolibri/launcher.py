@@ -22,12 +22,16 @@ Command line (the install step used by ``make``/CI)::
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,7 +73,10 @@ def ensure_installed(repo_root: Path, version: str = KOLIBRI_VERSION,
     exe = kolibri_executable(repo_root)
     if installed_version(repo_root) == version:
         return exe
-    lock_path = repo_root / (VENV_DIRNAME + ".lock")
+    # The lock lives outside the repo (nothing to ignore) and is never removed
+    # (removing it would let a third installer lock a different file).
+    lock_path = Path(tempfile.gettempdir()) / (
+        "poc-kolibri-venv-" + hashlib.sha1(str(venv).encode()).hexdigest()[:12] + ".lock")
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -90,11 +97,11 @@ def ensure_installed(repo_root: Path, version: str = KOLIBRI_VERSION,
             (venv / _INSTALLED_MARKER).write_text(version + "\n")
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    try:
-        lock_path.unlink()
-    except OSError:
-        pass
     return exe
+
+
+_DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP",
+                "DJANGO_SETTINGS_MODULE", "POC_SECRETS")
 
 
 def _clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -102,8 +109,7 @@ def _clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     or leak a caller's Kolibri settings into this instance."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("KOLIBRI_")
-           and k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP",
-                         "DJANGO_SETTINGS_MODULE")}
+           and k not in _DROPPED_ENV}
     env["PYTHONNOUSERSITE"] = "1"
     env.update(extra or {})
     return env
@@ -173,6 +179,21 @@ class Launcher(LocalLauncher):
     proc: subprocess.Popen | None = None
     base_url: str | None = None
 
+    # ------------------------------------------------------------- install
+    def missing(self) -> list[str]:
+        return [] if installed_version(self.repo_root) == self.kolibri_version \
+            else [f"kolibri=={self.kolibri_version} in {self.venv_dirname}/"]
+
+    def check_installed(self) -> None:
+        """Install Kolibri into its own venv on first use (about 15 s, 380 MB)."""
+        try:
+            ensure_installed(self.repo_root, self.kolibri_version)
+        except (OSError, subprocess.CalledProcessError, RuntimeError) as e:
+            raise SuiteStartError(
+                f"kolibri: could not install kolibri=={self.kolibri_version} into "
+                f"{venv_path(self.repo_root)} ({e}). Install it with: "
+                "python suites/kolibri/launcher.py install") from e
+
     # ---------------------------------------------------------------- start
     def start(self) -> dict[str, str]:
         try:
@@ -183,8 +204,11 @@ class Launcher(LocalLauncher):
 
     def _start(self) -> dict[str, str]:
         t0 = time.monotonic()
-        exe = ensure_installed(self.repo_root, self.kolibri_version)
+        self.check_installed()
+        exe = kolibri_executable(self.repo_root)
         self.timings = {"install_s": round(time.monotonic() - t0, 2)}
+        config = getattr(self.suite, "config", None) or {}
+        timeout = (config.get("local") or {}).get("start_timeout", self.start_timeout)
 
         home = self.workdir / "kolibri-home"
         home.mkdir(parents=True, exist_ok=True)
@@ -227,14 +251,15 @@ class Launcher(LocalLauncher):
         log = self.logdir / "kolibri.log"
         log_offset = log.stat().st_size if log.exists() else 0
         t1 = time.monotonic()
-        self.proc = self.spawn(
-            "kolibri",
-            [str(exe), "start", "--foreground",
-             "--port", str(port), "--zip-port", str(zip_port)],
-            env=env, cwd=str(self.workdir),
-        )
-        self.wait_http(self.base_url + "/api/public/info/", self.proc,
-                       timeout=self.start_timeout)
+        # spawn() lays env over os.environ, so what must not reach Kolibri (the
+        # harness's PYTHONPATH, a caller's KOLIBRI_* settings) is unset by env(1),
+        # which execs: the PID stays Kolibri's own.
+        unset = [k for k in os.environ if k not in env]
+        argv = [str(exe), "start", "--foreground", "--port", str(port), "--zip-port", str(zip_port)]
+        if unset:
+            argv = ["env"] + [a for k in unset for a in ("-u", k)] + argv
+        self.proc = self.spawn("kolibri", argv, env=env, cwd=self.workdir)
+        self.wait_http(self.base_url + "/api/public/info/", self.proc, timeout=timeout)
         self._wait_bus_running(log, log_offset)
         self.timings["start_s"] = round(time.monotonic() - t1, 2)
 
@@ -288,13 +313,20 @@ class Launcher(LocalLauncher):
 
         Existing users (same username) get their password, name and role reset,
         so calling this twice is harmless."""
+        for acc in accounts:
+            if not _valid_username(acc.username):
+                raise SuiteStartError(
+                    f"kolibri: username {acc.username!r} ({acc.role}) is not allowed by Kolibri: "
+                    "letters, digits and '_' only, at most 30 characters (or an e-mail "
+                    "address); change it in suites/kolibri/suite.yaml")
         client = self.admin_client()
         try:
             existing = {u["username"]: u for u in client.users()}
             for acc in accounts:
                 role = {"pupil": "learner", "teacher": "coach", "admin": "admin"}.get(acc.role)
                 if role is None:
-                    raise ValueError(f"account {acc.username!r}: unknown role {acc.role!r}")
+                    raise SuiteStartError(f"kolibri: account {acc.username!r} has unknown role "
+                                          f"{acc.role!r} (pupil, teacher, admin)")
                 name = getattr(acc, "display_name", None) or acc.username
                 if acc.username in existing:
                     self._reset_user(client, existing[acc.username], acc.password, name, role)
@@ -333,13 +365,16 @@ class Launcher(LocalLauncher):
     def stop(self) -> None:
         proc = self.proc
         if proc is not None:
-            children = _child_pids(proc.pid)  # none expected: workers are threads
+            # None expected (workers are threads); stop_process() also kills the
+            # process group. A child that left the group is killed here by PID,
+            # after checking the PID still runs Kolibri (PIDs are reused).
+            children = {pid: _cmdline(pid) for pid in _child_pids(proc.pid)}
             t0 = time.monotonic()
             self.stop_process(proc, timeout=15)
-            for pid in children:  # only our own children, by PID
-                if _alive(pid):
+            for pid, cmd in children.items():
+                if cmd and _cmdline(pid) == cmd:
                     try:
-                        os.kill(pid, 9)
+                        os.kill(pid, signal.SIGKILL)
                     except ProcessLookupError:
                         pass
             self.timings = getattr(self, "timings", {})
@@ -349,6 +384,18 @@ class Launcher(LocalLauncher):
         if provision is not None and provision.exists():
             provision.unlink()
         super().stop()
+
+
+_KOLIBRI_FORBIDDEN = re.compile(r'[\s`~!@#$%^&*()\-+={}\[\]\|\\\/:;"\'<>,\.\?]')  # verbatim
+_EMAILISH = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _valid_username(name: str) -> bool:
+    """Kolibri's rule (kolibri/core/auth/models.py validate_username): an e-mail
+    address, or at most 30 characters with no space or punctuation but '_'."""
+    if _EMAILISH.match(name):
+        return True
+    return 0 < len(name) <= 30 and _KOLIBRI_FORBIDDEN.search(name) is None
 
 
 def _child_pids(pid: int) -> list[int]:
@@ -371,11 +418,8 @@ def _child_pids(pid: int) -> list[int]:
     return out
 
 
-def _alive(pid: int) -> bool:
+def _cmdline(pid: int) -> bytes:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""

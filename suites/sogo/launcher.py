@@ -21,7 +21,9 @@ import plistlib
 import pwd
 import re
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -41,7 +43,57 @@ MEMCACHED_USER = "memcache"
 DB_NAME = "sogo"
 DB_ROLE = "sogo"
 USER_TABLE = "sogo_users"
-WORKERS = 4
+
+
+# SOGo 5.8's own tables, as sogod itself creates them (pg_dump -s of a fresh run), for
+# the combined layout (OCSStoreURL/OCSAclURL/OCSCacheFolderURL: nine tables in all
+# instead of three per calendar or address book).  sogo_alarms_folder is left out:
+# e-mail alarms are off.
+SOGO_SCHEMA = """
+CREATE TABLE sogo_user_profile (
+    c_uid varchar(255) PRIMARY KEY, c_defaults text, c_settings text);
+CREATE TABLE sogo_folder_info (
+    c_folder_id serial, c_path varchar(255) PRIMARY KEY, c_path1 varchar(255) NOT NULL,
+    c_path2 varchar(255), c_path3 varchar(255), c_path4 varchar(255),
+    c_foldername varchar(255) NOT NULL, c_location varchar(2048),
+    c_quick_location varchar(2048), c_acl_location varchar(2048),
+    c_folder_type varchar(255) NOT NULL);
+CREATE TABLE sogo_sessions_folder (
+    c_id varchar(255) PRIMARY KEY, c_value varchar(4096) NOT NULL,
+    c_creationdate integer NOT NULL, c_lastseen integer NOT NULL);
+CREATE TABLE sogo_store (
+    c_folder_id integer NOT NULL, c_name varchar(255) NOT NULL, c_content text NOT NULL,
+    c_creationdate integer NOT NULL, c_lastmodified integer NOT NULL,
+    c_version integer NOT NULL, c_deleted integer,
+    PRIMARY KEY (c_folder_id, c_name));
+CREATE TABLE sogo_acl (
+    c_folder_id integer NOT NULL, c_object varchar(255) NOT NULL,
+    c_uid varchar(255) NOT NULL, c_role varchar(80) NOT NULL);
+CREATE INDEX sogo_acl_c_folder_id_idx ON sogo_acl (c_folder_id);
+CREATE INDEX sogo_acl_c_uid_idx ON sogo_acl (c_uid);
+CREATE TABLE sogo_cache_folder (
+    c_uid varchar(255) NOT NULL, c_path varchar(255) NOT NULL, c_parent_path varchar(255),
+    c_type smallint NOT NULL, c_creationdate integer NOT NULL,
+    c_lastmodified integer NOT NULL, c_version integer NOT NULL DEFAULT 0,
+    c_deleted smallint NOT NULL DEFAULT 0, c_content text,
+    PRIMARY KEY (c_uid, c_path));
+CREATE TABLE sogo_quick_contact (
+    c_folder_id integer NOT NULL, c_name varchar(255) NOT NULL, c_givenname varchar(255),
+    c_cn varchar(255), c_sn varchar(255), c_screenname varchar(255), c_l varchar(255),
+    c_mail text, c_o varchar(255), c_ou varchar(255), c_telephonenumber varchar(255),
+    c_categories varchar(255), c_component varchar(10) NOT NULL, c_hascertificate integer,
+    PRIMARY KEY (c_folder_id, c_name));
+CREATE TABLE sogo_quick_appointment (
+    c_folder_id integer NOT NULL, c_name varchar(255) NOT NULL, c_uid varchar(255) NOT NULL,
+    c_startdate integer, c_enddate integer, c_cycleenddate integer,
+    c_title varchar(1000) NOT NULL, c_participants text, c_isallday integer,
+    c_iscycle integer, c_cycleinfo text, c_classification integer NOT NULL,
+    c_isopaque integer NOT NULL, c_status integer NOT NULL, c_priority integer,
+    c_location varchar(255), c_orgmail varchar(255), c_partmails text, c_partstates text,
+    c_category varchar(255), c_sequence integer, c_component varchar(10) NOT NULL,
+    c_nextalarm integer, c_description text,
+    PRIMARY KEY (c_folder_id, c_name));
+"""
 
 
 def ssha256(password: str) -> str:
@@ -60,22 +112,28 @@ def sql_literal(value: str | None) -> str:
 class Launcher(LocalLauncher):
     apt_packages = ["sogo", "postgresql", "memcached", "nginx-light"]
     required_commands = [SOGOD, str(PG_BIN / "initdb"), "memcached", "nginx"]
+    workers = 4         # sogod prefork workers (WOWorkersCount); each serves one request
+    sogod_grace = 3.0   # seconds idle workers get to exit on SIGTERM before SIGKILL
 
     # ------------------------------------------------------------------ start
 
     def start(self) -> dict[str, str]:
         self._procs_by_role: dict[str, subprocess.Popen] = {}
-        self._prepare_workdir()
-        self._start_postgres()
-        self._create_database()
-        self._start_memcached()
-        self._start_sogod()
-        self._start_nginx()
-        base = f"http://127.0.0.1:{self.web_port}"
-        # through nginx: the login page and one of its static resources
-        self.wait_http(f"{base}/SOGo/", self._procs_by_role["nginx"], timeout=30)
-        self.wait_http(f"{base}/SOGo.woa/WebServerResources/js/Common.js",
-                       self._procs_by_role["nginx"], timeout=10)
+        try:
+            self._prepare_workdir()
+            self._start_postgres()
+            self._create_database()
+            self._start_memcached()
+            self._start_sogod()
+            self._start_nginx()
+            base = f"http://127.0.0.1:{self.web_port}"
+            # through nginx: the login page and one of the scripts it loads
+            self.wait_http(f"{base}/SOGo/", self._procs_by_role["nginx"], timeout=30)
+            self.wait_http(f"{base}/SOGo.woa/WebServerResources/js/Common.js",
+                           self._procs_by_role["nginx"], timeout=10)
+        except BaseException:
+            self.stop()  # leave nothing half-started behind; stop() is idempotent
+            raise
         return {
             "web": base,
             "login": f"{base}/SOGo/",
@@ -134,7 +192,7 @@ class Launcher(LocalLauncher):
             str(PG_BIN / "postgres"), "-D", str(data),
             "-c", "listen_addresses=127.0.0.1", "-c", f"port={self.pg_port}",
             "-c", f"unix_socket_directories={sock}",
-            "-c", "max_connections=200",  # SOGo: one pool per worker and per URL
+            "-c", "max_connections=200",  # sogod keeps ~1-3 connections per worker
             "-c", "logging_collector=off",
         ], user=PG_USER, cwd=str(self.pg_dir))
         self._procs_by_role["postgres"] = proc
@@ -143,9 +201,22 @@ class Launcher(LocalLauncher):
         ).returncode == 0, proc, "PostgreSQL accepting connections", timeout=30)
 
     def _psql(self, sql: str, db: str = "postgres") -> str:
-        return self.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.pg_socket),
-                         "-p", str(self.pg_port), "-U", "postgres", "-d", db, "-c", sql],
-                        user=PG_USER, cwd=str(self.pg_dir)).stdout
+        """Run SQL as the superuser over the private socket.
+
+        The SQL goes through a 0600 file, not argv: it may hold the database password
+        or password hashes, and argv ends up in `ps` and in the run log.
+        """
+        script = self.pg_dir / f"script-{secrets.token_hex(4)}.sql"
+        script.write_text(sql)
+        script.chmod(0o600)
+        self._chown(script, PG_USER)
+        try:
+            return self.run([str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                             "-h", str(self.pg_socket), "-p", str(self.pg_port),
+                             "-U", "postgres", "-d", db, "-f", str(script)],
+                            user=PG_USER, cwd=str(self.pg_dir)).stdout
+        finally:
+            script.unlink(missing_ok=True)
 
     def _create_database(self) -> None:
         self._psql(f"CREATE ROLE {DB_ROLE} LOGIN PASSWORD {sql_literal(self.db_password)};")
@@ -163,8 +234,10 @@ class Launcher(LocalLauncher):
                 c_role       varchar(64),
                 c_mailaccess varchar(8) NOT NULL DEFAULT 'no'
             );""", db=DB_NAME)
-        # SOGo's own tables (profiles, folder info, sessions, alarms, combined store/acl/
-        # cache) are created by sogod itself on first use from the OCS* URLs below.
+        # SOGo's own tables, named by the OCS*/SOGoProfileURL settings below.  sogod
+        # creates missing ones itself, but its 4 workers race at start (3 of 4 log
+        # "creation failed ... already exists"), so they are created here first.
+        self._psql(f"SET ROLE {DB_ROLE};\n" + SOGO_SCHEMA, db=DB_NAME)
 
     def _db_url(self, table: str) -> str:
         return (f"postgresql://{DB_ROLE}:{self.db_password}@127.0.0.1:{self.pg_port}"
@@ -174,7 +247,7 @@ class Launcher(LocalLauncher):
 
     def _start_memcached(self) -> None:
         self.memcached_port = self.free_port()
-        proc = self.spawn("memcached", ["memcached", "-l", "127.0.0.1",
+        proc = self.spawn("memcached", [_which("memcached"), "-l", "127.0.0.1",
                                         "-p", str(self.memcached_port), "-U", "0",
                                         "-m", "64", "-c", "1024"],
                           user=MEMCACHED_USER, cwd="/")
@@ -184,7 +257,6 @@ class Launcher(LocalLauncher):
 
     @staticmethod
     def _tcp_open(port: int) -> bool:
-        import socket
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return True
@@ -197,7 +269,8 @@ class Launcher(LocalLauncher):
         """The sogod defaults domain.  It overrides /etc/sogo/sogo.conf key by key."""
         return {
             "WOPort": f"127.0.0.1:{self.sogo_port}",
-            "WOWorkersCount": WORKERS,
+            "WOWorkersCount": self.workers,
+            "WOListenQueueSize": 64,  # default 5: refused connections under load
             "WOLogFile": "-",
             "WOPidFile": str(self.sogo_dir / "sogod.pid"),
             "WONoDetach": "YES",
@@ -281,7 +354,7 @@ class Launcher(LocalLauncher):
         argv = [SOGOD, "-WONoDetach", "YES", "-WOLogFile", "-",
                 "-WOPidFile", str(self.sogo_dir / "sogod.pid"),
                 "-WOPort", f"127.0.0.1:{self.sogo_port}",
-                "-WOWorkersCount", str(WORKERS)]
+                "-WOWorkersCount", str(self.workers)]
         proc = self.spawn("sogod", argv, env=env, cwd=str(home), user=SOGO_USER)
         self._procs_by_role["sogod"] = proc
         self.wait_http(f"http://127.0.0.1:{self.sogo_port}/SOGo/", proc, timeout=60)
@@ -295,7 +368,7 @@ class Launcher(LocalLauncher):
 # generated by suites/sogo/launcher.py; runs as {NGINX_USER}, never as a daemon
 worker_processes 2;
 pid {n}/nginx.pid;
-error_log stderr notice;
+error_log stderr warn;
 events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
@@ -356,7 +429,7 @@ http {{
         for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.nginx_dir / sub).mkdir(mode=0o700)
             self._chown(self.nginx_dir / sub, NGINX_USER)
-        argv = ["nginx", "-p", str(self.nginx_dir), "-c", str(conf), "-e", "stderr",
+        argv = [_which("nginx"), "-p", str(self.nginx_dir), "-c", str(conf), "-e", "stderr",
                 "-g", "daemon off;"]
         self.run(argv[:-2] + ["-t"], user=NGINX_USER, cwd=str(self.nginx_dir))
         self._procs_by_role["nginx"] = self.spawn("nginx", argv, user=NGINX_USER,
@@ -365,6 +438,8 @@ http {{
     # -------------------------------------------------------------- accounts
 
     def create_accounts(self, accounts) -> None:
+        if not getattr(self, "pg_port", None):
+            raise SuiteStartError("create_accounts() needs a started suite (call start() first)")
         rows = []
         for a in accounts:
             rows.append("(" + ", ".join(sql_literal(v) for v in (
@@ -391,10 +466,7 @@ http {{
         procs = getattr(self, "_procs_by_role", {})
         sogod = procs.get("sogod")
         if sogod is not None and sogod.poll() is None:
-            workers = _children(sogod.pid)
-            self.stop_process(sogod, timeout=30)
-            for pid in workers:  # normally already gone with their parent
-                _kill_and_reap(pid)
+            self._stop_sogod(sogod)
         for role in ("nginx", "memcached"):
             if role in procs:
                 self.stop_process(procs[role], timeout=15)
@@ -406,6 +478,33 @@ http {{
             except subprocess.TimeoutExpired:
                 self.stop_process(pg, timeout=10)
         super().stop()
+
+    def _stop_sogod(self, proc: subprocess.Popen) -> None:
+        """SIGTERM to the watchdog, which forwards it to its workers.
+
+        An idle worker only notices at its next run-loop wake-up (it polls with a
+        30 s timeout), so a plain SIGTERM takes 8-30 s.  After a short grace the
+        remaining workers get SIGKILL by PID (they called setsid(), so they are not
+        in the watchdog's process group), the watchdog then sees them gone and exits.
+        """
+        workers = _children(proc.pid, "sogod")
+        proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.sogod_grace
+        while time.monotonic() < deadline and any(_alive(pid, "sogod") for pid in workers):
+            time.sleep(0.2)
+        for pid in workers:
+            if _alive(pid, "sogod"):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        self.stop_process(proc, timeout=15)
+        for pid in workers:  # orphaned if the watchdog itself had to be killed
+            if _alive(pid, "sogod"):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
     # --------------------------------------------------------------- helpers
 
@@ -430,8 +529,18 @@ http {{
         return f"--- last lines of {path} ---\n" + "\n".join(text)
 
 
-def _children(pid: int) -> list[int]:
-    """Direct children of pid, read from /proc (sogod's prefork workers)."""
+def _which(command: str) -> str:
+    """Absolute path of a command, also when the caller's PATH lacks the sbin folders."""
+    found = shutil.which(command, path=os.pathsep.join(
+        [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+         "/usr/bin", "/sbin", "/bin"]))
+    if not found:
+        raise SuiteStartError(f"command not found: {command}")
+    return found
+
+
+def _children(pid: int, comm: str) -> list[int]:
+    """Direct children of pid named comm, read from /proc (sogod's prefork workers)."""
     kids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -440,23 +549,20 @@ def _children(pid: int) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        # field 4 (ppid) follows the ")" that closes the command name
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+        # "pid (comm) state ppid ...": the command name may hold spaces or ")"
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 1:].split()[1])
+        if ppid == pid and name == comm:
             kids.append(int(entry.name))
     return kids
 
 
-def _kill_and_reap(pid: int, grace: float = 10.0) -> None:
+def _alive(pid: int, comm: str) -> bool:
+    """pid still runs (not a zombie) and is still the program we started."""
     try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not Path(f"/proc/{pid}").exists():
-            return
-        time.sleep(0.2)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    name = stat[stat.index("(") + 1:stat.rindex(")")]
+    state = stat[stat.rindex(")") + 1:].split()[0]
+    return name == comm and state not in ("Z", "X")

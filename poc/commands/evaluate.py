@@ -1,0 +1,96 @@
+"""Evaluate one suite: start it, run the scenarios against it, stop it, score and report.
+
+Writes reports/runs/<run-id>/ (manifest.json, results.jsonl, evidence/), reports/<suite>.html
+and reports/comparison.html (+ .csv, .json), and ends with the path of the report and the
+one-line verdict. Exit codes: 0 the run completed (whatever the verdicts), 2 bad input,
+3 the suite did not start, 4 the suite died during the run, 130 interrupted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .. import runs, suites, validation
+from ..errors import PocError
+from ..i18n import language
+from ..report import verdict_line
+from ._common import add_catalogue, add_lang, render_all
+
+KINDS = ("api", "ui")
+EXIT = {"completed": 0, "start-failed": 3, "cut-short": 4, "interrupted": 130}
+
+
+def add_arguments(p):
+    p.add_argument("--suite", default="baseline", help="the suite to evaluate (default: baseline)")
+    p.add_argument("--only", choices=KINDS, help="run only the API or only the UI scenarios")
+    p.add_argument("--url", help="evaluate a running deployment at this URL (external mode)")
+    p.add_argument("--no-provision", action="store_true", help="use existing accounts (external mode)")
+    p.add_argument("--keep", action="store_true", help="keep the suite's data and the test data")
+    p.add_argument("--workers", type=int, default=0, help="run scenarios in N parallel processes (pytest-xdist)")
+    p.add_argument("-k", dest="keyword", help="only scenarios matching this pytest -k expression")
+    add_catalogue(p)
+    add_lang(p)
+
+
+def pytest_command(args, run_dir: Path, root: Path) -> list[str]:
+    kinds = [args.only] if args.only else list(KINDS)
+    paths = [str(root / "scenarios" / k) for k in kinds if any((root / "scenarios" / k).glob("test_*.py"))]
+    cmd = [sys.executable, "-m", "pytest", *paths, "--suite", args.suite, "--run-dir", str(run_dir),
+           "--poc-progress", "-p", "no:cacheprovider", "--no-header", "-rN", "--rootdir", str(root),
+           "-c", str(root / "scenarios" / "pytest.ini")]
+    if args.catalogue:
+        cmd += ["--catalogue", str(args.catalogue)]
+    if args.url:
+        cmd += ["--url", args.url]
+    if args.no_provision:
+        cmd.append("--no-provision")
+    if args.keep:
+        cmd.append("--keep")
+    if args.workers:
+        cmd += ["-n", str(args.workers)]
+    if args.keyword:
+        cmd += ["-k", args.keyword]
+    return cmd
+
+
+def run(args) -> int:
+    root = suites.repo_root()
+    lang = language(args.lang)
+    summary = validation.validate(root, catalogue_path=args.catalogue)  # bad input stops here, nothing written
+    if args.suite not in {s.name for s in summary.suites}:
+        from ..errors import UnknownSuite
+        raise UnknownSuite(args.suite, [s.name for s in summary.suites])
+    run_dir = runs.runs_dir() / runs.new_run_id(args.suite)
+    run_dir.mkdir(parents=True)
+    print(f"evaluating {args.suite}; run {run_dir.name}", flush=True)
+    t0 = time.monotonic()
+    proc = subprocess.Popen(pytest_command(args, run_dir, root), cwd=root)
+    interrupted = False
+    while True:
+        try:
+            code = proc.wait()
+            break
+        except KeyboardInterrupt:  # the scenarios' process got it too; let it stop the suite and record
+            interrupted = True
+            proc.send_signal(signal.SIGINT)
+    if not (run_dir / runs.MANIFEST).exists():
+        raise PocError(f"the scenarios did not start (pytest exit {code}); see the messages above")
+    run = runs.load(run_dir)
+    status = run.manifest.get("status")
+    if status == "running":  # the pytest process died before it could finish the manifest
+        run.manifest.update(status="interrupted" if interrupted else "cut-short",
+                            message=f"the scenario process ended with exit code {code}", finished=runs.now())
+        runs.write_json(run_dir / runs.MANIFEST, run.manifest)
+        status = run.manifest["status"]
+    out = render_all(summary.catalogue, lang, focus=run, progress=print)
+    view = out["views"][args.suite]
+    print(f"\nreport:     {out['paths'][args.suite]}")
+    print(f"comparison: {out['paths']['comparison']}")
+    print(f"{args.suite}: {verdict_line(view, lang)} ({status}, {time.monotonic() - t0:.0f} s)")
+    if status != "completed":
+        print(f"error: run {status}: {run.manifest.get('message', '')}", file=sys.stderr)
+    return 130 if interrupted else EXIT.get(status, 1)

@@ -1,0 +1,16 @@
+"""List the suites (folders under suites/) with their mode and capabilities."""
+
+from __future__ import annotations
+
+from .. import suites
+
+
+def add_arguments(p):
+    pass
+
+
+def run(args) -> int:
+    for s in suites.load_all():
+        caps = ", ".join(f"{c}:{v['protocol']}" for c, v in s.capabilities.items())
+        print(f"{s.name:<12} {s.mode:<9} {s.title('en')}\n{'':<22}{caps}")
+    return 0

@@ -1,0 +1,97 @@
+"""The words of the reports in Danish and English. `LANG=da...` (or --lang da) gives Danish."""
+
+from __future__ import annotations
+
+import os
+
+STRINGS = {
+    "en": {
+        "report_title": "OS2skole proof of concept", "comparison_title": "Comparison of suites",
+        "suite": "Suite", "run": "Run", "version": "Version", "mode": "Mode", "started": "Started",
+        "finished": "Finished", "harness": "Harness", "catalogue": "Catalogue", "status": "Status",
+        "overall": "Overall score", "knockouts": "Must knock-outs", "coverage": "Coverage",
+        "coverage_note": "requirements with at least one scenario or manual assessment",
+        "categories": "Score per category", "requirements": "Requirements", "requirement": "Requirement",
+        "priority": "Priority", "weight": "Weight", "verdict": "Verdict", "scenarios": "Scenarios",
+        "evidence": "Evidence", "message": "Message", "duration": "Duration", "manual": "manual assessment",
+        "by": "by", "no_knockouts": "No Must requirement is knocked out.",
+        "knockouts_intro": "Must requirements that are not passed. Each excludes the suite unless resolved.",
+        "untested_intro": "Requirements no scenario or assessment covers yet (the same for every suite):",
+        "legend": "What the verdicts mean", "how_scored": "How the score is computed",
+        "how_scored_text": ("Each category's score is the weighted share of its tested requirements that passed "
+                            "(a partial requirement counts by the share of its scenarios that passed; fail, "
+                            "unsupported and error count as 0; not-tested requirements are left out and shown as "
+                            "coverage). The overall score weighs the categories by the weights in the catalogue. "
+                            "A Must requirement that is not passed is a knock-out."),
+        "status_completed": "completed", "status_cut-short": "cut short", "status_start-failed": "did not start",
+        "status_interrupted": "interrupted", "status_running": "running",
+        "cut_short_banner": "This run was cut short; the scenarios after the fault are marked error.",
+        "start_failed_banner": "The suite did not start; every scenario is marked error.",
+        "interrupted_banner": "The run was interrupted before it finished.",
+        "details": "Run details", "packages": "Package versions", "scenario_files": "Scenario files (sha256)",
+        "none": "none", "generated": "Generated", "acceptance": "Acceptance criteria", "source": "Source",
+        "capability": "Capability", "category": "Category", "all_suites": "Suites compared",
+        "open_report": "open report", "score": "Score", "title": "Title", "verdicts": "Verdicts",
+        "no_runs": "No runs yet. Run: make evaluate SUITE=baseline",
+        "offline_note": "This page is self-contained: opening it makes no network request.",
+        "pass": "pass", "partial": "partial", "fail": "fail", "unsupported": "unsupported",
+        "error": "error", "not-tested": "not tested", "skipped": "skipped",
+        "must": "Must", "should": "Should", "could": "Could", "wont": "Won't",
+        "legend_pass": "all its scenarios passed", "legend_partial": "some of its scenarios passed",
+        "legend_fail": "the suite did not do what the requirement asks",
+        "legend_unsupported": "the suite does not offer the capability",
+        "legend_error": "the harness or the suite broke; not the suite's fault until shown",
+        "legend_not-tested": "no scenario or assessment yet",
+        "verdict_line": "Overall {overall}, {knockouts} Must knock-out(s), coverage {coverage}",
+        "mismatch": "Runs compared", "category_scores": "Category scores",
+    },
+    "da": {
+        "report_title": "OS2skole proof of concept", "comparison_title": "Sammenligning af løsninger",
+        "suite": "Løsning", "run": "Kørsel", "version": "Version", "mode": "Driftsform", "started": "Startet",
+        "finished": "Afsluttet", "harness": "Testværktøj", "catalogue": "Kravkatalog", "status": "Status",
+        "overall": "Samlet score", "knockouts": "Knock-outs (skal-krav)", "coverage": "Dækning",
+        "coverage_note": "krav med mindst ét scenarie eller én manuel vurdering",
+        "categories": "Score pr. kategori", "requirements": "Krav", "requirement": "Krav",
+        "priority": "Prioritet", "weight": "Vægt", "verdict": "Resultat", "scenarios": "Scenarier",
+        "evidence": "Dokumentation", "message": "Besked", "duration": "Varighed", "manual": "manuel vurdering",
+        "by": "af", "no_knockouts": "Ingen skal-krav er slået ud.",
+        "knockouts_intro": "Skal-krav der ikke er bestået. Hvert af dem udelukker løsningen, medmindre det løses.",
+        "untested_intro": "Krav som endnu intet scenarie eller nogen vurdering dækker (ens for alle løsninger):",
+        "legend": "Hvad resultaterne betyder", "how_scored": "Sådan beregnes scoren",
+        "how_scored_text": ("En kategoris score er den vægtede andel af dens testede krav, der er bestået (et delvist "
+                            "bestået krav tæller med andelen af beståede scenarier; ikke bestået, understøttes ikke "
+                            "og fejl tæller 0; ikke testede krav udelades og vises som dækning). Den samlede score "
+                            "vægter kategorierne med vægtene i kravkataloget. Et skal-krav, der ikke er bestået, "
+                            "er en knock-out."),
+        "status_completed": "gennemført", "status_cut-short": "afbrudt undervejs",
+        "status_start-failed": "startede ikke", "status_interrupted": "afbrudt", "status_running": "kører",
+        "cut_short_banner": "Kørslen blev afbrudt undervejs; scenarierne efter fejlen er markeret som fejl.",
+        "start_failed_banner": "Løsningen startede ikke; alle scenarier er markeret som fejl.",
+        "interrupted_banner": "Kørslen blev afbrudt, før den var færdig.",
+        "details": "Detaljer om kørslen", "packages": "Pakkeversioner", "scenario_files": "Scenariefiler (sha256)",
+        "none": "ingen", "generated": "Dannet", "acceptance": "Acceptkriterier", "source": "Kilde",
+        "capability": "Funktion", "category": "Kategori", "all_suites": "Sammenlignede løsninger",
+        "open_report": "åbn rapport", "score": "Score", "title": "Titel", "verdicts": "Resultater",
+        "no_runs": "Ingen kørsler endnu. Kør: make evaluate SUITE=baseline",
+        "offline_note": "Siden er selvstændig: den henter intet fra netværket, når den åbnes.",
+        "pass": "bestået", "partial": "delvist", "fail": "ikke bestået", "unsupported": "understøttes ikke",
+        "error": "fejl", "not-tested": "ikke testet", "skipped": "sprunget over",
+        "must": "Skal", "should": "Bør", "could": "Kan", "wont": "Ikke nu",
+        "legend_pass": "alle krav-scenarier bestod", "legend_partial": "nogle af scenarierne bestod",
+        "legend_fail": "løsningen gjorde ikke, hvad kravet kræver",
+        "legend_unsupported": "løsningen tilbyder ikke funktionen",
+        "legend_error": "testværktøjet eller løsningen fejlede; ikke løsningens skyld, før det er vist",
+        "legend_not-tested": "intet scenarie eller vurdering endnu",
+        "verdict_line": "Samlet {overall}, {knockouts} knock-out(s) på skal-krav, dækning {coverage}",
+        "mismatch": "Sammenlignede kørsler", "category_scores": "Kategoriscorer",
+    },
+}
+
+
+def language(explicit: str | None = None) -> str:
+    value = (explicit or os.environ.get("POC_LANG") or os.environ.get("LANG") or "en").lower()
+    return "da" if value.startswith("da") else "en"
+
+
+def strings(lang: str) -> dict:
+    return STRINGS["da" if lang == "da" else "en"]

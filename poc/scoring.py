@@ -1,0 +1,109 @@
+"""Scoring with pandas: from scenario records to a verdict per requirement, a score per category,
+the Must knock-outs and an overall score. Weights come only from the catalogue.
+
+Rules (DESIGN.md, "Scoring"):
+- a requirement whose capability the suite does not offer is `unsupported`;
+- a manual assessment, where an evaluator wrote one, is the requirement's verdict;
+- otherwise its scenarios decide: all pass -> `pass`; some pass -> `partial` (credit = the share
+  that passed); none pass -> `fail` if any failed, else `error`; only `unsupported` scenarios ->
+  `unsupported`; no scenario -> `not-tested`;
+- a category's score is the weighted share of credit over its requirements that were tested
+  (`not-tested` ones are left out and shown as coverage instead); `fail`, `unsupported` and
+  `error` count as 0;
+- overall = the category scores weighted by the category weights, over the categories with a score;
+- a Must requirement that is not `pass` is a knock-out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .verdicts import ERROR, FAIL, NOT_TESTED, PARTIAL, PASS, UNSUPPORTED
+
+CREDIT = {PASS: 1.0, FAIL: 0.0, UNSUPPORTED: 0.0, ERROR: 0.0}
+
+
+@dataclass
+class SuiteScore:
+    suite: str
+    requirements: pd.DataFrame  # one row per requirement, index = id
+    categories: pd.DataFrame    # one row per category, index = id
+    overall: float | None       # 0..1, None when nothing was tested
+    knockouts: pd.DataFrame     # the Must requirements not passed
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def coverage(self) -> float:
+        req = self.requirements
+        tested = ((req["scenarios"] > 0) | req["manual"]).sum()
+        return float(tested) / len(self.requirements) if len(self.requirements) else 0.0
+
+
+def catalogue_frame(catalogue) -> pd.DataFrame:
+    rows = [{"id": r.id, "category": r.category, "priority": r.priority, "weight": r.weight,
+             "capability": r.capability, "assessment": r.assessment} for r in catalogue.requirements.values()]
+    return pd.DataFrame(rows).set_index("id")
+
+
+def requirement_verdicts(catalogue, offered: set[str], results: pd.DataFrame,
+                         assessments: list[dict] | None = None, *, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The verdict, credit and scenario counts of every requirement in the catalogue."""
+    req = (frame if frame is not None else catalogue_frame(catalogue)).copy()
+    res = results[results["requirement"].notna() & results["verdict"].isin(list(CREDIT))]
+    counts = pd.crosstab(res["requirement"], res["verdict"]) if len(res) else pd.DataFrame()
+    counts = counts.reindex(index=req.index, columns=list(CREDIT), fill_value=0).fillna(0).astype(int)
+    n = counts[PASS] + counts[FAIL] + counts[ERROR]
+    passed = counts[PASS]
+    verdict = np.select(
+        [n.eq(0) & counts[UNSUPPORTED].gt(0), n.eq(0), passed.eq(n), passed.gt(0), counts[FAIL].gt(0)],
+        [UNSUPPORTED, NOT_TESTED, PASS, PARTIAL, FAIL], default=ERROR)
+    req["verdict"] = verdict
+    req["credit"] = np.where(n.gt(0), passed / n.where(n.gt(0), 1), 0.0)
+    req["scenarios"] = n + counts[UNSUPPORTED]
+    req["passed"] = passed
+    req["manual"] = False
+    req["note"] = ""
+    lacking = ~req["capability"].isin(list(offered))
+    req.loc[lacking, ["verdict", "credit", "note"]] = [UNSUPPORTED, 0.0, "capability not offered"]
+    for a in assessments or []:
+        rid = a["requirement"]
+        if rid not in req.index:
+            continue
+        v = a["verdict"]
+        credit = {PASS: 1.0, PARTIAL: float(a.get("share", 0.5))}.get(v, 0.0)
+        req.loc[rid, ["verdict", "credit", "manual", "note"]] = [v, credit, True, a.get("comment", "")]
+    req.loc[req["verdict"] == NOT_TESTED, "credit"] = np.nan
+    return req
+
+
+def category_scores(catalogue, req: pd.DataFrame) -> pd.DataFrame:
+    tested = req[req["verdict"] != NOT_TESTED]
+    weighted = (tested["credit"] * tested["weight"]).groupby(tested["category"]).sum()
+    weights = tested["weight"].groupby(tested["category"]).sum()
+    cats = pd.DataFrame(index=pd.Index(list(catalogue.categories), name="category"))
+    cats["weight"] = [catalogue.categories[c]["weight"] for c in cats.index]
+    cats["score"] = (weighted / weights.where(weights > 0)).reindex(cats.index)
+    cats["requirements"] = req.groupby("category").size().reindex(cats.index, fill_value=0)
+    cats["tested"] = tested.groupby("category").size().reindex(cats.index, fill_value=0)
+    for v in (PASS, PARTIAL, FAIL, UNSUPPORTED, ERROR, NOT_TESTED):
+        cats[v] = (req["verdict"] == v).groupby(req["category"]).sum().reindex(cats.index, fill_value=0)
+    return cats
+
+
+def overall_score(cats: pd.DataFrame) -> float | None:
+    scored = cats[cats["score"].notna()]
+    if scored.empty or scored["weight"].sum() == 0:
+        return None
+    return float((scored["score"] * scored["weight"]).sum() / scored["weight"].sum())
+
+
+def score(catalogue, suite: str, offered: set[str], results: pd.DataFrame, assessments: list[dict] | None = None,
+          *, frame: pd.DataFrame | None = None, meta: dict | None = None) -> SuiteScore:
+    offered = set(offered) | catalogue.implicit_capabilities
+    req = requirement_verdicts(catalogue, offered, results, assessments, frame=frame)
+    cats = category_scores(catalogue, req)
+    knockouts = req[(req["priority"] == "must") & (req["verdict"] != PASS)]
+    return SuiteScore(suite, req, cats, overall_score(cats), knockouts, meta or {})

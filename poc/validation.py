@@ -1,0 +1,66 @@
+"""Checks of everything a run depends on, before anything runs: the catalogue, every suite file,
+every assessment file and every scenario's requirement markers."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import assessments, catalogue as catalogue_mod, suites
+from .errors import ConfigError, Problem
+
+
+@dataclass
+class Summary:
+    catalogue: "catalogue_mod.Catalogue"
+    suites: list
+    markers: dict  # requirement id -> list of "file:line test"
+
+
+def scenario_markers(root: Path) -> list[tuple[Path, int, str, str]]:
+    """(file, line, test name, requirement id) for every requirement marker in the scenarios."""
+    out = []
+    for path in sorted((root / "scenarios").rglob("test_*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except SyntaxError as exc:
+            raise ConfigError(Problem(path, exc.lineno, None, f"syntax error: {exc.msg}")) from None
+        for node in ast.walk(tree):
+            targets = []
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                targets = [(d, node.name) for d in node.decorator_list]
+            elif isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "pytestmark" for t in node.targets):
+                values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
+                targets = [(v, "pytestmark") for v in values]
+            for deco, name in targets:
+                if isinstance(deco, ast.Call) and getattr(deco.func, "attr", "") == "requirement":
+                    for arg in deco.args:
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                            out.append((path, arg.lineno, name, arg.value))
+    return out
+
+
+def validate(root: Path | None = None, catalogue_path: Path | None = None, suites_folder: Path | None = None) -> Summary:
+    """Raise one ConfigError with every problem found, or return what was checked."""
+    root = root or suites.repo_root()
+    problems: list[Problem] = []
+    catalogue = catalogue_mod.load(catalogue_path or root / "requirements.yaml")  # stops here if broken
+    loaded = []
+    folder = suites_folder or suites.suites_dir(root)
+    for name in suites.names(folder):
+        try:
+            suite = suites.load(name, folder, set(catalogue.capabilities))
+            loaded.append(suite)
+            assessments.load(suite.folder, catalogue)
+        except ConfigError as exc:
+            problems += exc.problems
+    markers: dict[str, list[str]] = {}
+    for path, line, name, rid in scenario_markers(root):
+        rel = path.relative_to(root) if path.is_relative_to(root) else path
+        if rid not in catalogue.requirements:
+            problems.append(Problem(rel, line, name, f"marker names unknown requirement {rid!r}"))
+        markers.setdefault(rid, []).append(f"{rel}:{line} {name}")
+    if problems:
+        raise ConfigError(problems)
+    return Summary(catalogue, loaded, markers)
