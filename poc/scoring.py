@@ -52,6 +52,8 @@ def requirement_verdicts(catalogue, offered: set[str], results: pd.DataFrame,
                          assessments: list[dict] | None = None, *, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """The verdict, credit and scenario counts of every requirement in the catalogue."""
     req = (frame if frame is not None else catalogue_frame(catalogue)).copy()
+    if not {"requirement", "verdict"} <= set(results.columns):
+        results = pd.DataFrame(columns=["requirement", "verdict"])
     res = results[results["requirement"].notna() & results["verdict"].isin(list(CREDIT))]
     counts = pd.crosstab(res["requirement"], res["verdict"]) if len(res) else pd.DataFrame()
     counts = counts.reindex(index=req.index, columns=list(CREDIT), fill_value=0).fillna(0).astype(int)

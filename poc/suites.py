@@ -119,6 +119,12 @@ def load(name: str, folder: Path | None = None, capabilities: set[str] | None = 
         raise UnknownSuite(name, names(folder))
     located = yamlfile.load(path)
     problems = schema.check(located, "suite")
+    if not problems and located.data.get("adapter"):
+        adapter_file = path.parent / located.data["adapter"]
+        if not adapter_file.exists():
+            problems.append(located.problem(("adapter",), f"{adapter_file} does not exist"))
+        else:  # the suite's own protocol adapters register themselves on import
+            Suite(name, path.parent, located.data, located).load_module(located.data["adapter"], "adapter")
     if not problems:
         problems += _semantic_problems(located, name, capabilities)
     if problems:

@@ -1,0 +1,49 @@
+# OS2skole PoC harness. `make evaluate` sets itself up on first use.
+# Variables: SUITE (default baseline), ONLY=api|ui, URL=<external deployment>, PROVISION=0, KEEP=1,
+#            WORKERS=N, LANG=da (Danish reports).
+SHELL := /bin/bash
+SUITE ?= baseline
+PY := .venv/bin/python
+STAMP := .venv/.installed
+
+EVAL_ARGS := --suite $(SUITE) $(if $(ONLY),--only $(ONLY)) $(if $(URL),--url "$(URL)") \
+             $(if $(filter 0,$(PROVISION)),--no-provision) $(if $(filter 1,$(KEEP)),--keep) \
+             $(if $(WORKERS),--workers $(WORKERS))
+
+.PHONY: setup evaluate validate compare test bench clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make evaluate [SUITE=baseline]   evaluate a suite and write reports/<suite>.html + reports/comparison.html"
+	@echo "make test                        the harness's own tests (real servers included)"
+	@echo "make validate                    check requirements.yaml, suites/*/suite.yaml, assessments and markers"
+	@echo "make compare                     rebuild reports/comparison.html from the runs on disk"
+	@echo "make bench                       print the speed figures (scoring, rendering, a whole evaluate)"
+	@echo "make setup                       create .venv and install the pinned packages"
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v python3 >/dev/null || { echo "python3 is missing: apt-get install -y python3 python3-venv"; exit 2; }
+	@test -x $(PY) || python3 -m venv .venv || { echo "could not create .venv: apt-get install -y python3-venv"; exit 2; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e . 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PY) -c "import poc, caldav, pandas, jinja2" || { echo "setup failed: see the pip messages above"; exit 2; }
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+evaluate: $(STAMP)
+	POC_LANG="$(LANG)" $(PY) -m poc evaluate $(EVAL_ARGS)
+
+validate: $(STAMP)
+	$(PY) -m poc validate
+
+compare: $(STAMP)
+	POC_LANG="$(LANG)" $(PY) -m poc compare
+
+test: $(STAMP)
+	$(PY) -m pytest tests -q
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf reports/runs reports/*.html reports/*.csv reports/*.json

@@ -1,0 +1,54 @@
+"""Fixtures for the harness's own tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture
+def reports(tmp_path, monkeypatch) -> Path:
+    """An empty reports folder of the test's own (POC_REPORTS_DIR)."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    monkeypatch.setenv("POC_REPORTS_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def poc_cli(reports):
+    """Run `python -m poc ...` as a user would; returns the CompletedProcess (text)."""
+
+    def run(*args, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+        full_env = {**os.environ, "POC_REPORTS_DIR": str(reports), **(env or {})}
+        return subprocess.run([sys.executable, "-m", "poc", *map(str, args)], cwd=ROOT, env=full_env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    return run
+
+
+@pytest.fixture
+def suites_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of suites/ that a test may break (POC_SUITES_DIR points at it)."""
+    folder = tmp_path / "suites"
+    shutil.copytree(ROOT / "suites", folder, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("POC_SUITES_DIR", str(folder))
+    return folder
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
