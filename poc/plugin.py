@@ -213,8 +213,13 @@ class Recorder:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_teststatus(self, report, config):
-        if config.getoption("poc_progress") and report.when == "call":
-            return report.outcome, "", report.outcome.upper()
+        if not config.getoption("poc_progress"):
+            return None
+        if report.passed and report.when != "call":
+            return "", "", ""
+        if report.failed and report.when != "call":
+            return "error", "", "ERROR"
+        return report.outcome, "", report.outcome.upper()
 
     def pytest_keyboard_interrupt(self, excinfo):
         self.interrupted = True

@@ -46,9 +46,17 @@ class RunView:
     def manifest(self) -> dict:
         return self.run.manifest
 
+    def __post_init__(self):
+        # plain dicts for the templates: one look-up per cell instead of a pandas query
+        self.req = self.score.requirements.to_dict("index")
+        self.cat = self.score.categories.to_dict("index")
+        self._scenarios: dict[str, list[dict]] = {}
+        if len(self.results):
+            for row in self.results.to_dict("records"):
+                self._scenarios.setdefault(row.get("requirement"), []).append(row)
+
     def scenarios_of(self, rid: str) -> list[dict]:
-        rows = self.results[self.results["requirement"] == rid]
-        return rows.to_dict("records")
+        return self._scenarios.get(rid, [])
 
 
 def run_view(run: runs.Run, catalogue, report_dir: Path, *, frame: pd.DataFrame | None = None) -> RunView:
@@ -98,7 +106,7 @@ def render_comparison(views: list[RunView], catalogue, lang: str, out_dir: Path)
     chart = charts.bars(labels, {v.name: list(v.score.categories["score"]) for v in views},
                         title=t["category_scores"]) if views else ""
     untested = [r for r in catalogue.requirements.values()
-                if views and all(v.score.requirements.loc[r.id, "verdict"] == NOT_TESTED for v in views)]
+                if views and all(v.req[r.id]["verdict"] == NOT_TESTED for v in views)]
     ctx = {"views": views, "catalogue": catalogue, "lang": lang, "t": t}
     html = _env().get_template("comparison.html.j2").render(
         **ctx, chart=chart, groups=_grouped(catalogue), verdicts=ALL, version=__version__,

@@ -113,11 +113,3 @@ def test_lock_prevents_conflicting_edits(files):
         files.unlock("fælles noter.txt", token)
     files.put("fælles noter.txt", b"version 3")
     assert files.get("fælles noter.txt").content == b"version 3"
-
-
-@pytest.mark.requirement("IAM-01")
-def test_wrong_password_and_anonymous_are_refused(client_for):
-    wrong = client_for("files", password="forkert-adgangskode")
-    assert wrong.session.request("PROPFIND", wrong.url(""), headers={"Depth": "0"}).status_code == 401
-    wrong.session.auth = None
-    assert wrong.session.request("PROPFIND", wrong.url(""), headers={"Depth": "0"}).status_code == 401

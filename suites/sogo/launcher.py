@@ -28,7 +28,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from poc.lifecycle.local import LocalLauncher, SuiteStartError
+from poc.lifecycle.local import LocalLauncher, SuiteStartError, log_tail
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SOGOD = "/usr/sbin/sogod"
@@ -134,13 +134,8 @@ class Launcher(LocalLauncher):
         except BaseException:
             self.stop()  # leave nothing half-started behind; stop() is idempotent
             raise
-        return {
-            "web": base,
-            "login": f"{base}/SOGo/",
-            "dav": f"{base}/SOGo/dav/",
-            "caldav": f"{base}/SOGo/dav/",
-            "carddav": f"{base}/SOGo/dav/",
-        }
+        # no trailing slashes, so suite.yaml can write "{dav}/{user}/Calendar/personal/"
+        return {"web": base, "sogo": f"{base}/SOGo", "dav": f"{base}/SOGo/dav"}
 
     def _prepare_workdir(self) -> None:
         # The services run as system users: they must be able to traverse to their folders.
@@ -472,11 +467,16 @@ http {{
                 self.stop_process(procs[role], timeout=15)
         pg = procs.get("postgres")
         if pg is not None and pg.poll() is None:
-            pg.send_signal(signal.SIGINT)  # = pg_ctl stop -m fast
+            # fast shutdown: roll back open transactions, checkpoint, exit.  pg_ctl finds
+            # the postmaster through its pid file, so this also works when the spawned
+            # process is a wrapper around postgres (a plain SIGTERM would mean "smart"
+            # shutdown, which waits for every client to disconnect).
             try:
-                pg.wait(30)
-            except subprocess.TimeoutExpired:
-                self.stop_process(pg, timeout=10)
+                self.run([str(PG_BIN / "pg_ctl"), "stop", "-D", str(self.pg_dir / "data"),
+                          "-m", "fast", "-w", "-t", "30"], user=PG_USER, cwd=str(self.pg_dir))
+            except Exception:  # noqa: BLE001 - fall back to signals below
+                pass
+            self.stop_process(pg, timeout=10)
         super().stop()
 
     def _stop_sogod(self, proc: subprocess.Popen) -> None:
@@ -484,27 +484,27 @@ http {{
 
         An idle worker only notices at its next run-loop wake-up (it polls with a
         30 s timeout), so a plain SIGTERM takes 8-30 s.  After a short grace the
-        remaining workers get SIGKILL by PID (they called setsid(), so they are not
-        in the watchdog's process group), the watchdog then sees them gone and exits.
+        remaining workers get SIGKILL by PID (they called setsid(), so they are in
+        neither the watchdog's process group nor its session); the watchdog then sees
+        them gone and exits.  Works whether proc is sogod itself or a wrapper
+        (runuser, setpriv, ...) that started it.
         """
-        workers = _children(proc.pid, "sogod")
-        proc.send_signal(signal.SIGTERM)
+        tree = _process_tree(proc.pid)
+        sogods = [pid for pid in tree if tree[pid][1] == "sogod"]
+        watchdogs = [pid for pid in sogods if tree.get(tree[pid][0], (0, ""))[1] != "sogod"]
+        workers = [pid for pid in sogods if pid not in watchdogs]
+        for pid in watchdogs:
+            _signal(pid, signal.SIGTERM)
         deadline = time.monotonic() + self.sogod_grace
         while time.monotonic() < deadline and any(_alive(pid, "sogod") for pid in workers):
             time.sleep(0.2)
         for pid in workers:
             if _alive(pid, "sogod"):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                _signal(pid, signal.SIGKILL)
         self.stop_process(proc, timeout=15)
-        for pid in workers:  # orphaned if the watchdog itself had to be killed
+        for pid in watchdogs + workers:  # only if the watchdog hung or a wrapper left it
             if _alive(pid, "sogod"):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                _signal(pid, signal.SIGKILL)
 
     # --------------------------------------------------------------- helpers
 
@@ -519,14 +519,10 @@ http {{
             time.sleep(0.2)
         raise SuiteStartError(f"{what}: not ready after {timeout:.0f} s\n" + self._log_tail(proc))
 
-    def _log_tail(self, proc, lines: int = 30) -> str:
-        name = next((r for r, p in self._procs_by_role.items() if p is proc), None)
+    def _log_tail(self, proc) -> str:
+        name = next((r for r, p in self._procs_by_role.items() if p is proc), "server")
         path = self.logdir / f"{name}.log"
-        try:
-            text = path.read_text(errors="replace").splitlines()[-lines:]
-        except OSError:
-            return f"(no log at {path})"
-        return f"--- last lines of {path} ---\n" + "\n".join(text)
+        return f"Last lines of {path}:\n" + log_tail(path, 30)
 
 
 def _which(command: str) -> str:
@@ -539,30 +535,41 @@ def _which(command: str) -> str:
     return found
 
 
-def _children(pid: int, comm: str) -> list[int]:
-    """Direct children of pid named comm, read from /proc (sogod's prefork workers)."""
-    kids = []
+def _stat(pid: int | str) -> tuple[int, str, str] | None:
+    """(ppid, command name, state) of a process, from /proc/PID/stat."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # "pid (comm) state ppid ...": the command name may hold spaces or ")"
+    name = stat[stat.index("(") + 1:stat.rindex(")")]
+    state, ppid = stat[stat.rindex(")") + 1:].split()[:2]
+    return int(ppid), name, state
+
+
+def _process_tree(root: int) -> dict[int, tuple[int, str]]:
+    """root and all its descendants: pid -> (ppid, command name)."""
+    table = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": the command name may hold spaces or ")"
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 1:].split()[1])
-        if ppid == pid and name == comm:
-            kids.append(int(entry.name))
-    return kids
+        if entry.name.isdigit() and (st := _stat(entry.name)):
+            table[int(entry.name)] = (st[0], st[1])
+    tree, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in table and pid not in tree:
+            tree[pid] = table[pid]
+            todo.extend(p for p, (ppid, _) in table.items() if ppid == pid)
+    return tree
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def _alive(pid: int, comm: str) -> bool:
     """pid still runs (not a zombie) and is still the program we started."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    name = stat[stat.index("(") + 1:stat.rindex(")")]
-    state = stat[stat.rindex(")") + 1:].split()[0]
-    return name == comm and state not in ("Z", "X")
+    st = _stat(pid)
+    return st is not None and st[1] == comm and st[2] not in ("Z", "X")
