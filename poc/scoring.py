@@ -108,4 +108,7 @@ def score(catalogue, suite: str, offered: set[str], results: pd.DataFrame, asses
     req = requirement_verdicts(catalogue, offered, results, assessments, frame=frame)
     cats = category_scores(catalogue, req)
     knockouts = req[(req["priority"] == "must") & (req["verdict"] != PASS)]
+    # what the suite did not do first, what nobody has checked yet last; catalogue order within
+    order = {FAIL: 0, PARTIAL: 1, UNSUPPORTED: 2, ERROR: 3, NOT_TESTED: 4}
+    knockouts = knockouts.iloc[sorted(range(len(knockouts)), key=lambda i: order.get(knockouts["verdict"].iloc[i], 5))]
     return SuiteScore(suite, req, cats, overall_score(cats), knockouts, meta or {})

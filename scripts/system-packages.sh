@@ -4,10 +4,12 @@
 #   nodejs npm          to install the pinned axe-core (package.json) for the accessibility audit
 #   sogo postgresql memcached nginx-light   the `sogo` suite; nginx also serves the load benchmark
 #   wrk                 the reference load generator in `make bench`
+#   libreoffice-writer-nogui libreoffice-calc-nogui  the reference reading of documents (DOCX/ODT, XLSX/ODS fidelity)
 #   python3-venv make git                 the harness itself
 # Run as root (or with sudo). Without root it only says what is missing and how to install it.
 set -euo pipefail
-PACKAGES=(python3-venv make git ca-certificates chromium nodejs npm sogo postgresql memcached nginx-light wrk)
+PACKAGES=(python3-venv make git ca-certificates chromium nodejs npm sogo postgresql memcached nginx-light wrk
+          libreoffice-writer-nogui libreoffice-calc-nogui)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from .. import runs, suites, validation
-from ..errors import PocError
+from ..errors import PocError, SuiteStartError, UnknownSuite
+from ..lifecycle import compose
 from ..i18n import language
 from ..report import verdict_line
 from ._common import add_catalogue, add_lang, render_all
@@ -40,7 +41,7 @@ def pytest_command(args, run_dir: Path, root: Path) -> list[str]:
     kinds = [args.only] if args.only else list(KINDS)
     paths = [str(root / "scenarios" / k) for k in kinds if any((root / "scenarios" / k).glob("test_*.py"))]
     cmd = [sys.executable, "-m", "pytest", *paths, "--suite", args.suite, "--run-dir", str(run_dir),
-           "--poc-progress", "-p", "no:cacheprovider", "--no-header", "-rN", "--rootdir", str(root),
+           "--poc-progress", "-p", "no:cacheprovider", "--no-header", "-rN", "-o", "console_output_style=classic", "--rootdir", str(root),
            "-c", str(root / "scenarios" / "pytest.ini")]
     if args.catalogue:
         cmd += ["--catalogue", str(args.catalogue)]
@@ -61,9 +62,14 @@ def run(args) -> int:
     root = suites.repo_root()
     lang = language(args.lang)
     summary = validation.validate(root, catalogue_path=args.catalogue)  # bad input stops here, nothing written
-    if args.suite not in {s.name for s in summary.suites}:
-        from ..errors import UnknownSuite
+    suite = next((s for s in summary.suites if s.name == args.suite), None)
+    if suite is None:
         raise UnknownSuite(args.suite, [s.name for s in summary.suites])
+    if suite.mode == "compose" and not args.url:  # say it once, before a run folder full of errors
+        problem = compose.engine_problem()
+        if problem:
+            raise SuiteStartError(f"suite {suite.name!r} runs under Docker Compose, but {problem}.\n"
+                                  + compose.external_hint(suite.name))
     run_dir = runs.runs_dir() / runs.new_run_id(args.suite)
     run_dir.mkdir(parents=True)
     print(f"evaluating {args.suite}; run {run_dir.name}", flush=True)
