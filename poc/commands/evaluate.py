@@ -41,7 +41,7 @@ def pytest_command(args, run_dir: Path, root: Path) -> list[str]:
     kinds = [args.only] if args.only else list(KINDS)
     paths = [str(root / "scenarios" / k) for k in kinds if any((root / "scenarios" / k).glob("test_*.py"))]
     cmd = [sys.executable, "-m", "pytest", *paths, "--suite", args.suite, "--run-dir", str(run_dir),
-           "--poc-progress", "-p", "no:cacheprovider", "--no-header", "-rN", "-o", "console_output_style=classic", "--rootdir", str(root),
+           "--poc-progress", "-p", "no:cacheprovider", "--no-header", "-rN", "--tb=no", "-o", "console_output_style=classic", "--rootdir", str(root),
            "-c", str(root / "scenarios" / "pytest.ini")]
     if args.catalogue:
         cmd += ["--catalogue", str(args.catalogue)]

@@ -1,0 +1,125 @@
+"""Logging in and out the way the suite's ``ui:`` block says, opening its pages, and the small
+action language of ``steps`` (click, fill, set_files, press, select, wait, goto)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ..errors import ConfigError
+from .spec import Page
+
+ACTIONS = ("click", "fill", "set_files", "press", "select", "wait", "goto", "check")
+
+
+@dataclass
+class LoginResult:
+    ok: bool            # the logged-in marker showed
+    message: str = ""   # the refusal the page showed (form) or the HTTP status (basic)
+    status: int | None = None
+
+
+def same_document(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme, pa.netloc, pa.path.rstrip("/"), pa.query) == (pb.scheme, pb.netloc, pb.path.rstrip("/"), pb.query)
+
+
+def visible(page, selector: str | None) -> bool:
+    if not selector:
+        return False
+    try:
+        return page.locator(selector).first.is_visible()
+    except Exception:
+        return False
+
+
+def open_page(session, spec, page: Page, role: str | None = None):
+    """Go to ``page`` and wait for its ``ready`` marker. A page behind the form login that is the
+    document already shown (a single-page app keeps its login in memory) is not reloaded."""
+    url = spec.url(page.url, role or session.role)
+    response = None
+    if not (page.auth == "login" and same_document(session.page.url, url)):
+        response = session.page.goto(url, wait_until="load")
+    if page.ready:
+        session.page.locator(page.ready).first.wait_for(state="visible")
+    return response
+
+
+def login(session, spec, *, username: str, password: str) -> LoginResult:
+    """Log in through the suite's own login page; returns whether the logged-in marker showed or
+    what the page said instead. (HTTP Basic: the context already holds the credentials.)"""
+    login = spec.login
+    page = session.page
+    url = spec.url(login["url"], session.role)
+    if spec.login_method == "basic":
+        response = page.goto(url, wait_until="load")
+        status = response.status if response else None
+        ok = status is not None and status < 400 and (not login.get("logged_in") or _shows(page, login["logged_in"]))
+        return LoginResult(ok, "" if ok else f"HTTP {status}", status)
+    if not same_document(page.url, url) or not visible(page, login["username"]):
+        page.goto(url, wait_until="load")
+    page.locator(login["username"]).first.wait_for(state="visible")
+    page.locator(login["username"]).first.fill(username)
+    page.locator(login["password"]).first.fill(password)
+    page.locator(login["submit"]).first.click()
+    outcome = page.locator(login["logged_in"]).filter(visible=True)
+    if login.get("refused"):
+        outcome = outcome.or_(page.locator(login["refused"]).filter(visible=True))
+    outcome.first.wait_for(state="visible")  # whichever shows first
+    if visible(page, login["logged_in"]):
+        return LoginResult(True)
+    message = ""
+    if login.get("refused"):
+        message = page.locator(login["refused"]).first.inner_text().strip()
+    return LoginResult(False, message)
+
+
+def _shows(page, selector: str, timeout_ms: int = 5000) -> bool:
+    try:
+        page.locator(selector).first.wait_for(state="visible", timeout=timeout_ms)
+        return True
+    except Exception:
+        return False
+
+
+def logged_in(page, spec) -> bool:
+    return visible(page, spec.login.get("logged_in"))
+
+
+def logged_out(page, spec, timeout_ms: int = 5000) -> bool:
+    marker = spec.login.get("logged_out") or spec.login.get("username")
+    return _shows(page, marker, timeout_ms) and not visible(page, spec.login.get("logged_in"))
+
+
+def logout(session, spec) -> None:
+    session.page.locator(spec.login["logout"]).first.click()
+    marker = spec.login.get("logged_out") or spec.login.get("username")
+    session.page.locator(marker).first.wait_for(state="visible")
+
+
+def run_steps(page, steps: list[dict], values: dict) -> None:
+    """Carry out ``steps`` from the ui block; strings are templates over ``values``
+    ({title}, {date}, {start}, {end}, {file}, {name}, ...)."""
+    for i, step in enumerate(steps, 1):
+        kind = next((k for k in ACTIONS if k in step), None)
+        if kind is None:
+            raise ConfigError(f"ui step {i} {step!r}: unknown action; use one of {', '.join(ACTIONS)}")
+        target = str(step[kind]).format_map(values)
+        if kind == "goto":
+            page.goto(target, wait_until="load")
+            continue
+        loc = page.locator(target).first
+        if kind == "click":
+            loc.click()
+        elif kind == "check":
+            loc.check()
+        elif kind == "fill":
+            loc.fill(str(step.get("value", "")).format_map(values))
+        elif kind == "set_files":
+            loc.set_input_files(str(step.get("value", "{file}")).format_map(values))
+        elif kind == "press":
+            loc.press(str(step.get("key", "Enter")))
+        elif kind == "select":
+            loc.select_option(str(step.get("value", "")).format_map(values))
+        elif kind == "wait":
+            loc.wait_for(state=step.get("state", "visible"))
