@@ -1,6 +1,7 @@
 # OS2skole PoC harness. `make evaluate` sets itself up on first use.
-# Variables: SUITE (default baseline), ONLY=api|ui, URL=<external deployment>, PROVISION=0, KEEP=1,
-#            WORKERS=N, LANG=da (Danish reports).
+# Variables: SUITE (default baseline), ONLY=api|ui|load, LOAD=0 (no load stage), URL=<external deployment>,
+#            PROVISION=0, KEEP=1, WORKERS=N, LANG=da (Danish reports);
+#            for `make load`: PROFILE=morning|deadline|steady, SIZE=XS|S|M|L|XL, CAPACITY=1, WORKERS=N, DURATION=s.
 SHELL := /bin/bash
 SUITE ?= baseline
 PY := .venv/bin/python
@@ -8,13 +9,17 @@ STAMP := .venv/.installed
 
 EVAL_ARGS := --suite $(SUITE) $(if $(ONLY),--only $(ONLY)) $(if $(URL),--url "$(URL)") \
              $(if $(filter 0,$(PROVISION)),--no-provision) $(if $(filter 1,$(KEEP)),--keep) \
-             $(if $(WORKERS),--workers $(WORKERS))
+             $(if $(WORKERS),--workers $(WORKERS)) $(if $(filter 0,$(LOAD)),--no-load)
+LOAD_ARGS := --suite $(SUITE) $(if $(PROFILE),--profile $(PROFILE)) $(if $(SIZE),--size $(SIZE)) \
+             $(if $(filter 1,$(CAPACITY)),--capacity) $(if $(WORKERS),--workers $(WORKERS)) \
+             $(if $(DURATION),--duration $(DURATION)) $(if $(URL),--url "$(URL)")
 
-.PHONY: setup evaluate validate compare test bench clean help
+.PHONY: setup evaluate load validate compare test bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make evaluate [SUITE=baseline]   evaluate a suite and write reports/<suite>.html + reports/comparison.html"
+	@echo "make load [SUITE=..] PROFILE=morning SIZE=S | CAPACITY=1 | WORKERS=4   school-scale load with Locust"
 	@echo "make test                        the harness's own tests (real servers included)"
 	@echo "make validate                    check requirements.yaml, suites/*/suite.yaml, assessments and markers"
 	@echo "make compare                     rebuild reports/comparison.html from the runs on disk"
@@ -35,6 +40,9 @@ setup: $(STAMP)
 
 evaluate: $(STAMP)
 	POC_LANG="$(LANG)" $(PY) -m poc evaluate $(EVAL_ARGS)
+
+load: $(STAMP)
+	POC_LANG="$(LANG)" $(PY) -m poc load $(LOAD_ARGS)
 
 validate: $(STAMP)
 	$(PY) -m poc validate

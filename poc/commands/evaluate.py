@@ -21,13 +21,14 @@ from ..i18n import language
 from ..report import verdict_line
 from ._common import add_catalogue, add_lang, render_all
 
-KINDS = ("api", "ui")
+KINDS = ("api", "ui", "load")
 EXIT = {"completed": 0, "start-failed": 3, "cut-short": 4, "interrupted": 130}
 
 
 def add_arguments(p):
     p.add_argument("--suite", default="baseline", help="the suite to evaluate (default: baseline)")
-    p.add_argument("--only", choices=KINDS, help="run only the API or only the UI scenarios")
+    p.add_argument("--only", choices=KINDS, help="run only the API, the UI or the load scenarios")
+    p.add_argument("--no-load", action="store_true", help="leave out the short load stage")
     p.add_argument("--url", help="evaluate a running deployment at this URL (external mode)")
     p.add_argument("--no-provision", action="store_true", help="use existing accounts (external mode)")
     p.add_argument("--keep", action="store_true", help="keep the suite's data and the test data")
@@ -38,7 +39,7 @@ def add_arguments(p):
 
 
 def pytest_command(args, run_dir: Path, root: Path) -> list[str]:
-    kinds = [args.only] if args.only else list(KINDS)
+    kinds = [args.only] if args.only else [k for k in KINDS if not (k == "load" and args.no_load)]
     paths = [str(root / "scenarios" / k) for k in kinds if any((root / "scenarios" / k).glob("test_*.py"))]
     cmd = [sys.executable, "-m", "pytest", *paths, "--suite", args.suite, "--run-dir", str(run_dir),
            "--poc-progress", "-p", "no:cacheprovider", "--no-header", "-rN", "--tb=no", "-o", "console_output_style=classic", "--rootdir", str(root),

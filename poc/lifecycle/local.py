@@ -98,13 +98,7 @@ class LocalLauncher:
               user: str | None = None) -> subprocess.Popen:
         """Start a server process in its own process group, its output in logdir/<name>.log."""
         log = open(self.log_path(name), "ab")
-        full_env = {**os.environ, **(env or {})}
-        full_env.pop("POC_SECRETS", None)
-        kwargs = {}
-        if user:
-            pw = pwd.getpwnam(user)
-            kwargs.update(user=pw.pw_uid, group=pw.pw_gid, extra_groups=[])
-            full_env.update(HOME=full_env.get("HOME_FOR_" + user.upper(), pw.pw_dir), USER=user, LOGNAME=user)
+        full_env, kwargs = _process_env(env, user)
         proc = subprocess.Popen([str(a) for a in argv], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=full_env, cwd=str(cwd or self.workdir), start_new_session=True, **kwargs)
         log.close()
@@ -115,13 +109,7 @@ class LocalLauncher:
     def run(self, argv: list[str], env: dict | None = None, cwd: Path | None = None, user: str | None = None,
             name: str | None = None, timeout: float = 300, input: str | None = None) -> subprocess.CompletedProcess:
         """Run a one-off command to its end; a non-zero exit is a SuiteStartError with its output."""
-        full_env = {**os.environ, **(env or {})}
-        full_env.pop("POC_SECRETS", None)
-        kwargs = {}
-        if user:
-            pw = pwd.getpwnam(user)
-            kwargs.update(user=pw.pw_uid, group=pw.pw_gid, extra_groups=[])
-            full_env.update(HOME=pw.pw_dir, USER=user, LOGNAME=user)
+        full_env, kwargs = _process_env(env, user)
         name = name or Path(str(argv[0])).name
         result = subprocess.run([str(a) for a in argv], capture_output=True, text=True, env=full_env,
                                 cwd=str(cwd or self.workdir), timeout=timeout, input=input, **kwargs)
@@ -181,6 +169,20 @@ class LocalLauncher:
                 self.stop_process(proc)
             except Exception as exc:  # keep stopping the others
                 print(f"warning: could not stop {_name} (pid {proc.pid}): {exc}", file=sys.stderr)
+
+
+def _process_env(env: dict | None, user: str | None) -> tuple[dict, dict]:
+    """The environment (without the harness's secrets) and Popen arguments for a child process,
+    run as `user` (a system account such as postgres or sogo) when one is named."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("POC_SECRETS", None)
+    full_env.pop("POC_ACCOUNT_PASSWORDS", None)
+    kwargs: dict = {}
+    if user:
+        pw = pwd.getpwnam(user)
+        kwargs.update(user=pw.pw_uid, group=pw.pw_gid, extra_groups=[])
+        full_env.update(HOME=full_env.get("HOME_FOR_" + user.upper(), pw.pw_dir), USER=user, LOGNAME=user)
+    return full_env, kwargs
 
 
 def _signal_group(proc: subprocess.Popen, sig: int, only_if_left: bool = False) -> None:

@@ -1,0 +1,224 @@
+"""Runs Locust as a subprocess: headless, one process or a master with N local workers, its CSV
+statistics and history in the stage folder, bounded in users and time, and stopped by PID.
+
+    run(Stage(...), state_path) -> the stage's summary (also written to <folder>/summary.json)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..lifecycle.local import free_port
+from ..redact import redact
+from . import (CAPACITY, ENV_CAPACITY, ENV_DURATION, ENV_OUT, ENV_PROFILE, ENV_SEED, ENV_SIZE, ENV_STATE, ENV_THINK,
+               SUMMARY, data, results, safety)
+
+LOCUSTFILE = data.FOLDER / "locustfile.py"
+PREFIX = "locust"  # locust_stats.csv, locust_stats_history.csv, locust_failures.csv, locust_exceptions.csv
+
+
+@dataclass
+class Stage:
+    name: str                 # folder name under load/: the profile, or "capacity"
+    folder: Path
+    profile: str = "steady"
+    size: str = "S"
+    duration: float | None = None  # seconds; None: the profile's real length
+    workers: int = 0
+    capacity: dict | None = None   # a capacity.Plan as a dict
+    think: float | None = None
+    seed: int = 2026
+    locustfile: Path = LOCUSTFILE
+    extra_env: dict = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        if self.capacity is not None:
+            return float(self.capacity.get("max_seconds", 600))
+        return float(self.duration or data.profile(self.profile).seconds)
+
+    @property
+    def users(self) -> int:
+        if self.capacity is not None:
+            return int(self.capacity.get("max_users", 5000))
+        return data.size(self.size).users
+
+
+def _env(stage: Stage, state_path: Path) -> dict:
+    env = {**os.environ, ENV_STATE: str(state_path), ENV_PROFILE: stage.profile, ENV_SIZE: stage.size,
+           ENV_DURATION: str(stage.seconds), ENV_OUT: str(stage.folder), ENV_SEED: str(stage.seed),
+           "PYTHONPATH": os.pathsep.join([str(data.FOLDER.parents[1]), os.environ.get("PYTHONPATH", "")]),
+           **stage.extra_env}
+    env.pop(ENV_CAPACITY, None)
+    env.pop(ENV_THINK, None)
+    if stage.capacity is not None:
+        env[ENV_CAPACITY] = json.dumps(stage.capacity)
+    if stage.think is not None:
+        env[ENV_THINK] = str(stage.think)
+    env.pop("POC_SECRETS", None)  # the redaction list is not the load's business
+    return env
+
+
+def commands(stage: Stage) -> list[list[str]]:
+    base = [sys.executable, "-m", "locust", "-f", str(stage.locustfile), "--headless", "--loglevel", "WARNING"]
+    master = base + ["--csv", str(stage.folder / PREFIX), "--csv-full-history", "--only-summary",
+                     "--logfile", str(stage.folder / "locust.log"), "--stop-timeout", "5"]
+    if not stage.workers:
+        return [master]
+    port = free_port()
+    master += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+               "--expect-workers", str(stage.workers), "--expect-workers-max-wait", "30"]
+    worker = base + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port),
+                     "--logfile", str(stage.folder / "locust-worker.log")]
+    return [master] + [worker] * stage.workers
+
+
+def run(stage: Stage, state_path: Path, *, hosts: list[str] | None = None, progress=print) -> dict:
+    """Run one stage to its end (or its bound) and return its summary."""
+    from . import target as target_mod
+    safety.check_bounds(stage.users, stage.seconds)
+    target = target_mod.from_state(state_path)
+    safety.check_target(target, target.capabilities)
+    if hosts is not None and set(target.hosts()) - set(hosts):
+        raise safety.LoadRefused(f"refused: the state file names hosts the suite does not declare: "
+                                 f"{', '.join(sorted(set(target.hosts()) - set(hosts)))}")
+    stage.folder.mkdir(parents=True, exist_ok=True)
+    env = _env(stage, state_path)
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    limit = stage.seconds + safety.GRACE_SECONDS + 30  # + start-up of the Python processes
+    procs, cpu = [], {}
+    out = open(stage.folder / "locust.out", "wb")
+    t0 = time.monotonic()
+    try:
+        for argv in commands(stage):
+            procs.append(subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                          env=env, cwd=str(stage.folder), start_new_session=True))
+        cpu = _watch(procs, limit)
+    finally:
+        for p in procs:
+            _stop(p)
+        out.close()
+    elapsed = time.monotonic() - t0
+    code = procs[0].returncode
+    _redact_folder(stage.folder)
+    summary = {"suite": target.suite, **summarise(stage, code, started, elapsed, cpu)}
+    (stage.folder / SUMMARY).write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    return summary
+
+
+def _watch(procs, limit: float) -> dict:
+    """Wait for the master, sampling the CPU use of every Locust process once a second."""
+    import psutil
+    handles = []
+    for p in procs:
+        try:
+            handles.append(psutil.Process(p.pid))
+            handles[-1].cpu_percent(None)
+        except psutil.Error:
+            pass
+    samples = {h.pid: [] for h in handles}
+    deadline = time.monotonic() + limit
+    while procs[0].poll() is None:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+        for h in handles:
+            try:
+                samples[h.pid].append(h.cpu_percent(None))
+            except psutil.Error:
+                pass
+    load_pids = [h.pid for h in handles[1:]] or [handles[0].pid] if handles else []
+    peaks = [max(samples[p][1:] or [0.0]) for p in load_pids]
+    means = [sum(samples[p][1:]) / max(1, len(samples[p][1:])) for p in load_pids]
+    return {"generator_cpu_peak": round(max(peaks or [0.0]), 1), "generator_cpu_mean": round(max(means or [0.0]), 1),
+            "generators": len(load_pids)}
+
+
+def _stop(p: subprocess.Popen, timeout: float = 10) -> None:
+    """Only the processes this run started, by their PID (and their own process group)."""
+    if p.poll() is not None:
+        return
+    try:
+        os.killpg(p.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait(5)
+
+
+def _redact_folder(folder: Path) -> None:
+    for path in list(folder.glob("*.csv")) + list(folder.glob("*.log")) + list(folder.glob("*.out")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        clean = redact(text)
+        if clean != text:
+            path.write_text(clean, encoding="utf-8")
+
+
+def summarise(stage: Stage, code: int | None, started: str, elapsed: float, cpu: dict) -> dict:
+    prefix = stage.folder / PREFIX
+    st = results.stats(prefix)
+    hist = results.history(prefix)
+    total = st["total"] or {}
+    n = total.get("requests", 0)
+    size = data.size(stage.size)
+    out = {
+        "stage": stage.name, "kind": "capacity" if stage.capacity is not None else "profile",
+        "profile": stage.profile if stage.capacity is None else "capacity", "size": stage.size,
+        "pupils": size.pupils, "teachers": size.teachers, "planned_users": stage.users,
+        "duration_s": round(stage.seconds, 1),
+        "time_factor": round(stage.seconds / data.profile(stage.profile).seconds, 5) if stage.capacity is None else None,
+        "workers": stage.workers, "harness": __version__, "started": started, "elapsed_s": round(elapsed, 1),
+        "exit_code": code, "peak_users": max((h["users"] for h in hist), default=0),
+        "total": st["total"], "actions": st["actions"], "error_rate": (total.get("failures", 0) / n) if n else 0.0,
+        "rps": round(n / max(1.0, hist[-1]["t"]) if hist else 0.0, 2), "history": hist,
+        "failures": results.failures(prefix)[:20], **cpu,
+        "left_out": _left_out(stage.folder / "locust.out"),
+    }
+    out["generator_saturated"] = out.get("generator_cpu_peak", 0) >= 95.0 and out.get("generator_cpu_mean", 0) >= 90.0
+    if stage.capacity is not None:
+        path = stage.folder / CAPACITY
+        out["capacity"] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    out["comparable"] = {"profile": out["profile"], "size": stage.size, "duration_s": out["duration_s"],
+                         "harness": __version__, **({"capacity_plan": stage.capacity} if stage.capacity else {})}
+    return out
+
+
+def _left_out(path: Path) -> list[str]:
+    try:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("left out (the suite lacks the capability): "):
+                return line.split(": ", 1)[1].split("; ")
+    except OSError:
+        pass
+    return []
+
+
+def summaries(run_dir: Path) -> list[dict]:
+    """Every stage summary in a run folder, with its folder."""
+    out = []
+    for path in sorted((Path(run_dir) / "load").glob(f"*/{SUMMARY}")):
+        try:
+            s = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        s["folder"] = str(path.parent)
+        out.append(s)
+    return out
+
+
+def stage_dict(stage: Stage) -> dict:
+    d = asdict(stage)
+    d["folder"], d["locustfile"] = str(stage.folder), str(stage.locustfile)
+    return d

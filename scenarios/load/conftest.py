@@ -1,0 +1,59 @@
+"""The short load stage of `make evaluate`: one Locust run per profile the catalogue's service
+levels name, against the suite the plugin started, its results in <run>/load/<profile>/.
+
+POC_LOAD_STAGE_SIZE (default XS, one class) and POC_LOAD_STAGE_SECONDS (default 6 per profile)
+set the stage; POC_LOAD=0 leaves it out. The default is short and small on purpose: squeezing a
+school's 08:00 storm into a few seconds would test something no school does. At XS a level that
+holds is recorded as not verified (never as passed); one that breaks already at XS fails. For
+verdicts at the catalogue's size: POC_LOAD_STAGE_SIZE=S POC_LOAD_STAGE_SECONDS=300 make evaluate.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from poc import catalogue as catalogue_mod
+from poc import suites
+
+STAGE_SIZE = "POC_LOAD_STAGE_SIZE"
+STAGE_SECONDS = "POC_LOAD_STAGE_SECONDS"
+
+
+def _levels(config) -> list:
+    path = config.getoption("catalogue", None) or suites.repo_root() / "requirements.yaml"
+    try:
+        cat = catalogue_mod.load(path)
+    except Exception:
+        return []
+    return [r for r in cat.requirements.values() if r.service_level.get("profile")]
+
+
+def pytest_generate_tests(metafunc):
+    if "service_level" in metafunc.fixturenames:
+        reqs = _levels(metafunc.config)
+        metafunc.parametrize("service_level", [pytest.param(r, id=r.id, marks=pytest.mark.requirement(r.id))
+                                               for r in reqs])
+
+
+@pytest.fixture(scope="session")
+def load_stage(poc):
+    """load_stage(profile) -> the stage's summary; each profile runs once per session."""
+    from poc.load import runner
+    if os.environ.get("POC_LOAD", "1") == "0":
+        pytest.skip("the load stage is turned off (LOAD=0)")
+    done: dict[str, dict] = {}
+    size = os.environ.get(STAGE_SIZE) or "XS"
+    seconds = float(os.environ.get(STAGE_SECONDS) or 6)
+
+    def stage(profile: str) -> dict:
+        if profile not in done:
+            folder = Path(poc.run_dir) / "load" / profile
+            st = runner.Stage(name=profile, folder=folder, profile=profile, size=size, duration=seconds)
+            done[profile] = runner.run(st, Path(poc.run_dir) / "suite-state.json",
+                                       hosts=poc.deployment.hosts())
+        return done[profile]
+
+    return stage
