@@ -14,7 +14,7 @@ LOAD_ARGS := --suite $(SUITE) $(if $(PROFILE),--profile $(PROFILE)) $(if $(SIZE)
              $(if $(filter 1,$(CAPACITY)),--capacity) $(if $(WORKERS),--workers $(WORKERS)) \
              $(if $(DURATION),--duration $(DURATION)) $(if $(URL),--url "$(URL)")
 
-.PHONY: setup evaluate load validate compare test bench clean help
+.PHONY: setup setup-suites evaluate load provision validate compare test bench clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -24,7 +24,9 @@ help:
 	@echo "make validate                    check requirements.yaml, suites/*/suite.yaml, assessments and markers"
 	@echo "make compare                     rebuild reports/comparison.html from the runs on disk"
 	@echo "make bench                       print the speed figures (scoring, rendering, a whole evaluate)"
+	@echo "make provision SUITE=.. SIZE=XS|S  provision a school (classes, teachers, pupils) on a suite and check it"
 	@echo "make setup                       create .venv and install the pinned packages"
+	@echo "make setup-suites                the local suites' servers (Debian packages as root; Kolibri's own venv)"
 
 $(STAMP): requirements.txt pyproject.toml $(wildcard package-lock.json) scripts/system-packages.sh
 	@bash scripts/system-packages.sh
@@ -37,6 +39,14 @@ $(STAMP): requirements.txt pyproject.toml $(wildcard package-lock.json) scripts/
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# the local suites' servers: Debian's packages (root) and Kolibri in its own venv (.venv-kolibri)
+setup-suites: $(STAMP)
+	@bash scripts/system-packages.sh
+	$(PY) suites/kolibri/launcher.py install
+
+provision: $(STAMP)
+	$(PY) -m poc provision --suite $(SUITE) --size $(or $(SIZE),XS) $(if $(SEED),--seed $(SEED))
 
 evaluate: $(STAMP)
 	POC_LANG="$(LANG)" $(PY) -m poc evaluate $(EVAL_ARGS)

@@ -27,7 +27,7 @@ _CONNECTION_NAMES = {"ConnectionError", "ConnectionRefusedError", "ConnectionRes
                      "ReadTimeout", "ConnectTimeout", "TimeoutError", "NewConnectionError", "MaxRetryError",
                      "ProtocolError", "RemoteDisconnected", "BrokenPipeError", "ServerFault", "SuiteDied",
                      "SuiteStartError", "ChunkedEncodingError"}
-_FAIL_NAMES = {"AssertionError", "Refused", "Failed"}
+_FAIL_NAMES = {"AssertionError", "Refused", "Failed", "Forbidden"}  # Forbidden: a learning platform said no
 _DAV_FAIL_NAMES = {"AuthorizationError", "NotFoundError", "PutError", "DeleteError", "ReportError",
                    "PropfindError", "PropsetError", "MkcalendarError", "MkcolError", "ResponseError",
                    "DAVError", "ConsistencyError"}

@@ -86,7 +86,7 @@ class LocalLauncher:
                 how.append("pip install " + " ".join(self.pip_packages))
             raise SuiteStartError(
                 f"suite {self.suite.name!r} cannot start: missing {', '.join(missing)}. Install with: "
-                + (" ; ".join(how) or "see suites/" + self.suite.name + "/README") + " (or run: make setup-suites)")
+                + (" ; ".join(how) or "see suites/" + self.suite.name + "/") + " (or run: make setup-suites)")
 
     # -- helpers for suites ------------------------------------------------------------------
     free_port = staticmethod(free_port)

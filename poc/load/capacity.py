@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from locust import LoadTestShape
+from .shape_base import LoadTestShape
 
 from . import CAPACITY, ENV_CAPACITY, ENV_OUT
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from locust import LoadTestShape
+from .shape_base import LoadTestShape
 
 from . import ENV_CAPACITY, ENV_DURATION, ENV_PROFILE, ENV_SIZE, data
 

@@ -75,7 +75,12 @@ class Feedback:
 
 
 class LearningAdapter:
-    """The interface; every method is one step of the school's learning flow for this account."""
+    """The interface; every method is one step of the school's learning flow for this account.
+
+    Optional: ``password_accepted(password) -> bool`` signs this account in with another password on
+    a fresh session (IAM-08, scenarios/api/test_pupil_passwords.py); without it that scenario is
+    `unsupported` on the suite.
+    """
 
     account = None
 

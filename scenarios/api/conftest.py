@@ -8,10 +8,11 @@ fixture creates on the suite (groups, classes, folders) it removes again after t
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import pytest
 
-from poc.protocols.learning import NotThroughAPI
+from poc.protocols.learning import Forbidden, NotThroughAPI
 from poc.verdicts import unsupported
 
 
@@ -76,15 +77,35 @@ def learning_for(client_for):
     return lambda role="teacher": client_for("learning", role)
 
 
+@dataclass
+class ClassSetup:
+    """A class for a scenario: who manages it, and whether the teacher was refused making it."""
+
+    klass: object
+    manager: object            # the adapter that created the class and enrols into it
+    teacher_refused: str = ""  # why the platform would not let the teacher create it
+
+
 @pytest.fixture
-def learning_class(learning_for, suite_deployment, tag):
-    """A class created by the teacher (LRN-01's first step), deleted afterwards."""
+def class_setup(learning_for, suite_deployment, tag):
+    """A class created by the teacher (LRN-01's first step), deleted afterwards. Where the platform
+    lets only an administrator create classes (Kolibri), the admin creates it and makes the teacher
+    its teacher, so the scenarios about pupils still run; LRN-01 reports the refusal."""
     teacher = learning_for("teacher")
+    name = f"7.B Dansk – Ærø {tag}"
+    manager, refused = teacher, ""
     try:
-        klass = teacher.create_class(f"7.B Dansk – Ærø {tag}")
+        klass = teacher.create_class(name)
     except NotThroughAPI as exc:
         not_through_api(exc)
-    yield klass
+    except Forbidden as exc:
+        if "admin" not in suite_deployment.accounts:
+            raise
+        refused = str(exc)
+        manager = learning_for("admin")
+        klass = manager.create_class(name)
+        manager.enrol(klass.id, suite_deployment.accounts["teacher"].username, "teacher")
+    yield ClassSetup(klass, manager, refused)
     for role in ("admin", "teacher"):
         if role in suite_deployment.accounts:
             try:
@@ -92,6 +113,21 @@ def learning_class(learning_for, suite_deployment, tag):
                 break
             except Exception:
                 continue
+
+
+@pytest.fixture
+def learning_class(class_setup):
+    return class_setup.klass
+
+
+@pytest.fixture
+def enrol(class_setup, suite_deployment):
+    """enrol(role="pupil"): puts a test account in the scenario's class, through whoever manages it."""
+
+    def do(role: str = "pupil", as_role: str = "pupil"):
+        class_setup.manager.enrol(class_setup.klass.id, suite_deployment.accounts[role].username, as_role)
+
+    return do
 
 
 @pytest.fixture

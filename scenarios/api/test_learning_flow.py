@@ -22,7 +22,9 @@ def _user(deployment, role):
 
 
 @pytest.mark.requirement("LRN-01")
-def test_teacher_creates_class_and_enrols_pupils(learning_for, learning_class, suite_deployment):
+def test_teacher_creates_class_and_enrols_pupils(learning_for, class_setup, learning_class, suite_deployment):
+    if class_setup.teacher_refused:
+        pytest.fail(f"the platform does not let the teacher create a class: {class_setup.teacher_refused}")
     teacher = learning_for("teacher")
     teacher.enrol(learning_class.id, _user(suite_deployment, "pupil"), "pupil")
     people = {p.username: p.role for p in teacher.participants(learning_class.id)}
@@ -30,8 +32,8 @@ def test_teacher_creates_class_and_enrols_pupils(learning_for, learning_class, s
 
 
 @pytest.mark.requirement("LRN-02")
-def test_pupil_sees_own_class_with_danish_name(learning_for, learning_class, suite_deployment):
-    learning_for("teacher").enrol(learning_class.id, _user(suite_deployment, "pupil"), "pupil")
+def test_pupil_sees_own_class_with_danish_name(learning_for, learning_class, enrol):
+    enrol("pupil")
     pupil = learning_for("pupil")
     names = [c.name for c in pupil.my_classes()]
     assert learning_class.name in names, f"the pupil's overview shows {names}, not {learning_class.name!r}"
@@ -39,9 +41,27 @@ def test_pupil_sees_own_class_with_danish_name(learning_for, learning_class, sui
 
 
 @pytest.mark.requirement("LRN-03")
-def test_lesson_with_attachment_reaches_the_class(learning_for, learning_class, suite_deployment):
+def test_lesson_reaches_the_class_and_no_one_else(learning_for, learning_class, enrol, suite_deployment):
+    enrol("pupil")
+    try:
+        lesson = learning_for("teacher").create_lesson(learning_class.id, "Brøker – øvelser til uge 37",
+                                                       "Læs side 12–15 og lav opgave 1–4.")
+    except NotThroughAPI as exc:
+        not_through_api(exc)
+    assert lesson.title in [l.title for l in learning_for("pupil").lessons(learning_class.id)], \
+        "the pupil does not see the lesson assigned to the class"
+    if "pupil2" in suite_deployment.accounts:
+        try:
+            seen = [l.title for l in learning_for("pupil2").lessons(learning_class.id)]
+        except Forbidden:
+            seen = []
+        assert lesson.title not in seen, "a pupil outside the class sees the lesson"
+
+
+@pytest.mark.requirement("LRN-03")
+def test_lesson_with_attachment_reaches_the_class(learning_for, learning_class, enrol):
+    enrol("pupil")
     teacher = learning_for("teacher")
-    teacher.enrol(learning_class.id, _user(suite_deployment, "pupil"), "pupil")
     attachment = ("opgave-æøå.txt", "Læs kapitel 3 om Ærø.\n".encode("utf-8"))
     try:
         lesson = teacher.create_lesson(learning_class.id, "Brøker og øvelser", "Se vedhæftet fil.", attachment)
@@ -53,8 +73,8 @@ def test_lesson_with_attachment_reaches_the_class(learning_for, learning_class, 
 
 
 @pytest.mark.requirement("LRN-04")
-def test_pupil_cannot_see_another_class(learning_for, learning_class, suite_deployment):
-    learning_for("teacher").enrol(learning_class.id, _user(suite_deployment, "pupil"), "pupil")
+def test_pupil_cannot_see_another_class(learning_for, learning_class, enrol):
+    enrol("pupil")
     outsider = learning_for("pupil2")
     assert learning_class.name not in [c.name for c in outsider.my_classes()], \
         "a pupil who is not enrolled sees the class"
@@ -63,11 +83,11 @@ def test_pupil_cannot_see_another_class(learning_for, learning_class, suite_depl
 
 
 @pytest.fixture
-def assignment(learning_for, learning_class, suite_deployment):
+def assignment(learning_for, learning_class, enrol, suite_deployment):
     teacher = learning_for("teacher")
     for role in ("pupil", "pupil2"):
         if role in suite_deployment.accounts:
-            teacher.enrol(learning_class.id, _user(suite_deployment, role), "pupil")
+            enrol(role)
     due = (dt.datetime.now(COPENHAGEN) + dt.timedelta(days=7)).replace(hour=12, minute=0, second=0, microsecond=0)
     try:
         return teacher.create_assignment(learning_class.id, "Stil: Min sommerferie på Ærø", due,
