@@ -1,0 +1,62 @@
+"""The three local suites evaluated for real, side by side in one comparison page."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+from .processes import marked, new_mark
+
+SUITES = ("baseline", "sogo", "kolibri")
+
+
+@pytest.fixture(scope="module")
+def three_runs(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("reports")
+    env = {**os.environ, **new_mark(), "POC_REPORTS_DIR": str(reports)}
+    outcomes = {}
+    for suite in SUITES:
+        outcomes[suite] = subprocess.run([sys.executable, "-m", "poc", "evaluate", "--suite", suite, "--only", "api"],
+                                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    return reports, outcomes, env
+
+
+def test_each_local_suite_evaluates(three_runs):
+    _, outcomes, env = three_runs
+    for suite, proc in outcomes.items():
+        assert proc.returncode == 0, f"{suite}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        assert f"{suite}: Overall" in proc.stdout
+    assert marked(env) == [], "a suite left a process behind"
+
+
+def test_comparison_has_a_column_for_each_suite(three_runs):
+    reports, _, _ = three_runs
+    data = json.loads((reports / "comparison.json").read_text())
+    assert set(data["suites"]) == set(SUITES)
+    html = (reports / "comparison.html").read_text()
+    for suite in SUITES:
+        assert f'<th><a href="{suite}.html">{suite}</a></th>' in html
+        assert (reports / f"{suite}.html").exists()
+    header = (reports / "comparison.csv").read_text().splitlines()[0].split(",")
+    assert set(SUITES) <= set(header)
+
+
+def test_verdicts_come_from_each_real_server(three_runs):
+    reports, _, _ = three_runs
+    data = json.loads((reports / "comparison.json").read_text())["suites"]
+    verdict = {s: {rid: r["verdict"] for rid, r in data[s]["requirements"].items()} for s in SUITES}
+    # calendars: Radicale and SOGo speak CalDAV; Kolibri has no calendar
+    assert verdict["baseline"]["CAL-03"] == "pass" and verdict["sogo"]["CAL-03"] == "pass"
+    assert verdict["kolibri"]["CAL-03"] == "unsupported"
+    # files: only WsgiDAV among the three
+    assert verdict["baseline"]["FIL-04"] == "pass" and verdict["sogo"]["FIL-04"] == "unsupported"
+    # learning: only Kolibri; a pupil sees the own class and not another one
+    assert verdict["kolibri"]["LRN-02"] == "pass" and verdict["kolibri"]["LRN-04"] == "pass"
+    assert verdict["baseline"]["LRN-02"] == "unsupported"
+    # the finding: Kolibri's school preset lets pupils sign in with any password
+    assert verdict["kolibri"]["IAM-08"] == "fail"
