@@ -28,11 +28,11 @@ help:
 	@echo "make setup                       create .venv and install the pinned packages"
 	@echo "make setup-suites                the local suites' servers (Debian packages as root; Kolibri's own venv)"
 
-$(STAMP): requirements.txt pyproject.toml $(wildcard package-lock.json) scripts/system-packages.sh
+$(STAMP): requirements.txt constraints.txt pyproject.toml $(wildcard package-lock.json) scripts/system-packages.sh
 	@bash scripts/system-packages.sh
 	@command -v python3 >/dev/null || { echo "python3 is missing: apt-get install -y python3 python3-venv"; exit 2; }
 	@test -x $(PY) || python3 -m venv .venv || { echo "could not create .venv: apt-get install -y python3-venv"; exit 2; }
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e . 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt -e . 2>&1 | grep -v "^WARNING: Location" || true
 	@$(PY) -c "import poc, caldav, pandas, jinja2" || { echo "setup failed: see the pip messages above"; exit 2; }
 	@if [ -f package-lock.json ] && command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund; \
 	 elif [ -f package-lock.json ]; then echo "npm is missing: the accessibility audit (axe-core) needs it: apt-get install -y nodejs npm"; fi
