@@ -9,7 +9,6 @@ file and get the passwords through the environment.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import time
@@ -21,8 +20,8 @@ from . import catalogue as catalogue_mod
 from . import manifest as manifest_mod
 from . import runs, suites
 from .errors import PocError, SuiteDied
-from .lifecycle import AttachedDeployment, Deployment, deployment
-from .redact import export_to_env, redact
+from .lifecycle import AttachedDeployment, Deployment, deployment, sigterm_as_interrupt
+from .redact import export_to_env, redact, redact_logs
 from .verdicts import ERROR, FAIL, PASS, UNSUPPORTED, Unsupported, classify
 
 KEY = pytest.StashKey["Recorder"]()
@@ -86,7 +85,7 @@ class Recorder:
         self.manifest = manifest_mod.build(self.run_dir.name, self.suite, self.catalogue, started=runs.now(),
                                            options=opts)
         runs.write_json(self.run_dir / runs.MANIFEST, self.manifest)
-        self._previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+        self._previous_sigterm = signal.signal(signal.SIGTERM, sigterm_as_interrupt)
         self.deployment = deployment(self.suite, self.run_dir, url=opts["url"], provision=opts["provision"],
                                      keep=opts["keep"], progress=self.say)
         t0 = time.monotonic()
@@ -237,11 +236,19 @@ class Recorder:
     def finish(self, exitstatus):
         if self.deployment is None:
             return
+        # a second Ctrl-C must not leave the suite half-stopped or the manifest unwritten
+        previous_sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            self._finish(exitstatus)
+        finally:
+            signal.signal(signal.SIGINT, previous_sigint)
+
+    def _finish(self, exitstatus):
         self.say(f"stopping {self.suite.name} ...")
         self._safe_down()
         self.deployment = None
         self.results.close()
-        _redact_logs(self.run_dir / "evidence" / "logs")
+        redact_logs(self.run_dir / "evidence" / "logs")
         if self.start_error:
             status, message = "start-failed", self.start_error
         elif self.died:
@@ -254,10 +261,6 @@ class Recorder:
         runs.write_json(self.run_dir / runs.MANIFEST, self.manifest)
         signal.signal(signal.SIGTERM, self._previous_sigterm)
         self.say(f"run {self.run_dir.name}: {status}; results in {self.run_dir}")
-
-
-def _sigterm_as_interrupt(signum, frame):
-    raise KeyboardInterrupt("terminated")
 
 
 def _kind(nodeid: str) -> str:
@@ -277,16 +280,6 @@ def _evidence_of(item, run_dir: Path) -> list[str]:
     if not folder or not Path(folder).exists():
         return []
     return sorted(str(p.relative_to(run_dir)) for p in Path(folder).rglob("*") if p.is_file())
-
-
-def _redact_logs(folder: Path):
-    if not folder.exists():
-        return
-    for path in folder.glob("*.log"):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        cleaned = redact(text)
-        if cleaned != text:
-            path.write_text(cleaned, encoding="utf-8")
 
 
 # -- fixtures every scenario may use ------------------------------------------------------------

@@ -62,3 +62,16 @@ def redact(text):
         return text
     text = _pattern.sub(MASK, text)
     return re.sub(r"(?i)(authorization:\s*basic\s+)\S+", r"\1" + MASK, text)
+
+
+def redact_logs(folder) -> None:
+    """Mask every known secret in the *.log files of a folder (a run's evidence/logs)."""
+    from pathlib import Path
+    folder = Path(folder)
+    if not folder.exists():
+        return
+    for path in folder.glob("*.log"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        cleaned = redact(text)
+        if cleaned != text:
+            path.write_text(cleaned, encoding="utf-8")

@@ -18,7 +18,7 @@ import pytest
 
 from poc.protocols import registry
 from poc.protocols.learning import INTERFACE, AssignmentRef, Forbidden, NotThroughAPI
-from poc.protocols.moodle_ws import MoodleClient, MoodleError, flatten
+from poc.protocols.moodle_ws import MoodleClient, flatten
 from poc.protocols.ocs import SHARE_LINK, OCSClient, OCSError, OCSForbidden, parse
 from poc.protocols.wopi import ConvertClient, WOPIClient
 from poc.suites import Account

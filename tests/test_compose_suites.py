@@ -3,7 +3,6 @@ ports stay on 127.0.0.1, and without a Docker engine `evaluate` stops at once an
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess

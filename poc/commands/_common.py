@@ -6,7 +6,6 @@ from pathlib import Path
 
 from .. import catalogue as catalogue_mod
 from .. import report, runs, suites
-from ..i18n import language
 
 
 def add_catalogue(p):

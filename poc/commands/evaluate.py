@@ -7,7 +7,6 @@ one-line verdict. Exit codes: 0 the run completed (whatever the verdicts), 2 bad
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -81,9 +80,17 @@ def run(args) -> int:
         try:
             code = proc.wait()
             break
-        except KeyboardInterrupt:  # the scenarios' process got it too; let it stop the suite and record
+        except KeyboardInterrupt:
+            # Ctrl-C in a terminal reaches the scenarios' process too, which then stops the suite and
+            # records; only if it is still running after a while (a SIGINT sent to us alone) pass it on
             interrupted = True
-            proc.send_signal(signal.SIGINT)
+            try:
+                code = proc.wait(timeout=10)
+                break
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                proc.send_signal(signal.SIGINT)
     if not (run_dir / runs.MANIFEST).exists():
         raise PocError(f"the scenarios did not start (pytest exit {code}); see the messages above")
     run = runs.load(run_dir)

@@ -9,7 +9,6 @@ or refused, 3 the suite did not start."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 from .. import runs, suites

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from .. import runs, school as school_mod, suites
 from ..errors import PocError, SuiteStartError
-from ..lifecycle import deployment
-from ..redact import add as add_secret, redact
+from ..lifecycle import deployment, sigterm_as_interrupt
+from ..redact import add as add_secret, redact, redact_logs
 
 CHECK_CAPABILITIES = ("learning", "provisioning")   # adapters that may offer password_accepted()
 DAV_CAPABILITIES = ("calendar", "contacts", "files")
@@ -48,7 +48,7 @@ def provision(suite: suites.Suite, school, out_dir: Path, *, sample: int = 5, pr
                      "timings": {}, "sign_in": [], "status": "started"}
     timings = summary["timings"]
     dep = deployment(suite, out_dir, progress=progress)
-    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    previous = signal.signal(signal.SIGTERM, sigterm_as_interrupt)
     started_pids: dict[str, int] = {}
     t_all = time.monotonic()
     try:
@@ -96,7 +96,7 @@ def provision(suite: suites.Suite, school, out_dir: Path, *, sample: int = 5, pr
             timings["total_s"] = round(time.monotonic() - t_all, 2)
             summary["left_running"] = [f"{n} (pid {pid})" for n, pid in started_pids.items() if _alive(pid)]
             signal.signal(signal.SIGTERM, previous)
-            _redact_logs(out_dir / "evidence" / "logs")
+            redact_logs(out_dir / "evidence" / "logs")
             runs.write_json(out_dir / "summary.json", summary)
     return summary
 
@@ -190,17 +190,3 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
-
-
-def _sigterm_as_interrupt(signum, frame):
-    raise KeyboardInterrupt("terminated")
-
-
-def _redact_logs(folder: Path) -> None:
-    if not folder.exists():
-        return
-    for path in folder.glob("*.log"):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        cleaned = redact(text)
-        if cleaned != text:
-            path.write_text(cleaned, encoding="utf-8")

@@ -106,6 +106,11 @@ class AttachedDeployment(Deployment):
         return out
 
 
+def sigterm_as_interrupt(signum, frame):
+    """A SIGTERM handler: stop like Ctrl-C, so the suite is taken down and the results kept."""
+    raise KeyboardInterrupt("terminated")
+
+
 def deployment(suite: Suite, run_dir: Path, *, url: str | None = None, **kwargs) -> Deployment:
     from . import compose, external, local_mode  # noqa: F401  (register the modes)
     name = "external" if url else suite.mode

@@ -14,7 +14,6 @@ import re
 import secrets
 import shutil
 import subprocess
-from pathlib import Path
 
 import yaml
 

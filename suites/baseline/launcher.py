@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from importlib.metadata import version as dist_version
-from pathlib import Path
 
 import yaml
 from passlib.hash import sha512_crypt
