@@ -230,6 +230,23 @@ def test_form_login_refusal_and_steps(browser, origins, tmp_path):
         all(SECRET not in p.name for p in (j.run_dir / "evidence" / "login").iterdir())
 
 
+def test_steps_take_strftime_formats_and_relative_goto(browser, origins):
+    import datetime as dt
+    a, _ = origins
+    s = open_session(browser, _spec(a), "pupil")
+    s.page.goto(f"{a.url}/login", wait_until="load")
+    day = dt.date(2026, 10, 5)
+    actions.run_steps(s.page, [{"goto": "#!/calendar/day/{day:%Y%m%d}"}, {"goto": "clean"},
+                               {"wait": "h1"}], {"day": day})
+    assert s.page.url == f"{a.url}/clean"
+    s.page.goto(f"{a.url}/login", wait_until="load")
+    actions.run_steps(s.page, [{"goto": "#!/calendar/day/{day:%Y%m%d}"}], {"day": day})
+    assert s.page.url == f"{a.url}/login#!/calendar/day/20261005"
+    actions.run_steps(s.page, [{"fill": "#u", "value": "{day:%d}-{month}-{day:%y}"}], {"day": day, "month": "Okt"})
+    assert s.page.locator("#u").input_value() == "05-Okt-26"
+    s.close()
+
+
 def test_locale_and_time_zone_are_danish(browser, origins):
     a, _ = origins
     s = open_session(browser, _spec(a), "pupil")

@@ -186,6 +186,26 @@ def test_baseline_ui_block_is_valid_and_resolves():
     assert spec.own_origins() == ["http://127.0.0.1:5232", "http://127.0.0.1:8080"]
 
 
+def test_sogo_ui_block_is_valid_and_resolves():
+    cat = catalogue_mod.load(ROOT / "requirements.yaml")
+    suite = suites.load("sogo", capabilities=set(cat.capabilities))
+    acc = suites.Account("pupil", "elev.anna", "x" * 12)
+    web = "http://127.0.0.1:8443"
+    dep = SimpleNamespace(endpoints={"web": web, "sogo": f"{web}/SOGo", "dav": f"{web}/SOGo/dav"},
+                          url=None, accounts={"pupil": acc}, hosts=lambda: [web])
+    spec = UiSpec(suite, dep)
+    assert spec.login_method == "form" and spec.basic_origins() == []
+    assert spec.url(spec.page("calendar").url, "pupil") == f"{web}/SOGo/so/elev.anna/Calendar/view"
+    assert spec.journey("calendar")["months"][9] == "Okt" and not spec.journey("files").get("page")
+
+
+def test_calendar_months_must_be_twelve():
+    bad = SimpleNamespace(name="x", folder=Path("/tmp/x"), located=None,
+                          config={"ui": {"calendar": {"months": ["jan", "feb"]}}})
+    with pytest.raises(ConfigError, match="12 month names"):
+        UiSpec(bad)
+
+
 def test_a_broken_ui_block_names_the_problem():
     bad = SimpleNamespace(name="x", folder=Path("/tmp/x"), located=None,
                           config={"ui": {"login": {"method": "sms", "url": "{url}"},
@@ -201,3 +221,17 @@ def test_a_missing_browser_is_a_clear_error(monkeypatch):
     assert not launch.available()
     with pytest.raises(launch.BrowserMissing, match=r"/nonexistent/chromium.*apt-get install -y chromium"):
         launch.start()
+
+
+def test_secure_flag_is_not_judged_over_plain_http_but_said():
+    plain = {"name": "sid", "domain": "127.0.0.1", "secure": False, "http_only": True, "same_site": "Lax",
+             "session": True, "lifetime_s": None}
+    over_http = {"hosts": [{"origin": "http://127.0.0.1:8080", "third_party": False, "requests": 3}]}
+    j = rules.judge({"cookie_flags": True}, {**over_http, "cookies": [plain]})
+    assert j.ok and "Secure not judged for sid" in j.message
+    over_https = {"hosts": [{"origin": "https://skole.example.dk", "third_party": False, "requests": 3}]}
+    j = rules.judge({"cookie_flags": True}, {**over_https, "cookies": [plain]})
+    assert not j.ok and "not Secure" in j.message
+    # the other flags still count over plain HTTP
+    j = rules.judge({"cookie_flags": True}, {**over_http, "cookies": [dict(plain, http_only=False)]})
+    assert not j.ok and "not HttpOnly" in j.message

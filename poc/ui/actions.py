@@ -4,7 +4,7 @@ action language of ``steps`` (click, fill, set_files, press, select, wait, goto)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ..errors import ConfigError
 from .spec import Page
@@ -99,14 +99,15 @@ def logout(session, spec) -> None:
 
 def run_steps(page, steps: list[dict], values: dict) -> None:
     """Carry out ``steps`` from the ui block; strings are templates over ``values``
-    ({title}, {date}, {start}, {end}, {file}, {name}, ...)."""
+    ({title}, {date}, {start}, {end}, {file}, {name}, ...; a date or time value takes a strftime
+    format: {day:%Y%m%d}). A ``goto`` URL may be relative to the page shown (``#!/day/{day:%Y%m%d}``)."""
     for i, step in enumerate(steps, 1):
         kind = next((k for k in ACTIONS if k in step), None)
         if kind is None:
             raise ConfigError(f"ui step {i} {step!r}: unknown action; use one of {', '.join(ACTIONS)}")
         target = str(step[kind]).format_map(values)
         if kind == "goto":
-            page.goto(target, wait_until="load")
+            page.goto(urljoin(page.url, target), wait_until="load")
             continue
         loc = page.locator(target).first
         if kind == "click":

@@ -74,10 +74,16 @@ def cookie_flags(required, evidence, rule) -> Judgement:
     if not required:
         return Judgement(True, "cookie flags not required")
     max_life = rule.get("cookie_max_lifetime_s")
-    bad = []
+    # A cookie cannot be Secure on a plain-HTTP origin, as a local test deployment is served; there
+    # the flag is not judged (as HSTS is not) and the message says so: TLS itself is PRI-09's matter.
+    own = [h["origin"] for h in evidence.get("hosts", []) if not h.get("third_party")]
+    plain_http = bool(own) and all(o.startswith("http://") for o in own)
+    bad, unjudged = [], []
     for c in cookies:
         problems = []
-        if not c["secure"]:
+        if not c["secure"] and plain_http:
+            unjudged.append(c["name"])
+        elif not c["secure"]:
             problems.append("not Secure")
         if (c.get("same_site") or "None").capitalize() not in ("Lax", "Strict"):
             problems.append(f"SameSite={c.get('same_site') or 'None'}")
@@ -92,10 +98,13 @@ def cookie_flags(required, evidence, rule) -> Judgement:
             bad.append({"cookie": c["name"], "domain": c["domain"], "problems": problems})
     if not cookies:
         return Judgement(True, "no cookies were set")
+    note = (f"; Secure not judged for {', '.join(unjudged)}: the suite was served over plain HTTP here"
+            if unjudged else "")
     if bad:
         listed = "; ".join(f"{b['cookie']} ({b['domain']}): {', '.join(b['problems'])}" for b in bad[:5])
-        return Judgement(False, f"{len(bad)} of {len(cookies)} cookie(s) lack the required flags: {listed}", bad)
-    return Judgement(True, f"all {len(cookies)} cookie(s) are Secure, HttpOnly, SameSite and session-length")
+        return Judgement(False, f"{len(bad)} of {len(cookies)} cookie(s) lack the required flags: {listed}{note}", bad)
+    flags = "HttpOnly, SameSite and session-length" if unjudged else "Secure, HttpOnly, SameSite and session-length"
+    return Judgement(True, f"all {len(cookies)} cookie(s) are {flags}{note}")
 
 
 def observatory_grade(minimum, evidence, rule) -> Judgement:

@@ -23,10 +23,14 @@ Scenarios never name a suite's URLs or selectors; they ask this module. The bloc
       calendar:
         page: <page name>
         create_event: {steps: [...], shows: <selector>}
+        months: [...]           # optional: the 12 month names the page's date fields take ({month})
         note: ...
 
 ``steps`` are small actions (see poc.ui.actions): ``{click: sel}``, ``{fill: sel, value: "{title}"}``,
-``{set_files: sel}``, ``{press: sel, key: Enter}``, ``{select: sel, value: ...}``, ``{wait: sel}``.
+``{set_files: sel}``, ``{press: sel, key: Enter}``, ``{select: sel, value: ...}``, ``{wait: sel}``,
+``{goto: url}`` (absolute, or relative to the page shown). The calendar's values are {title}, {date},
+{date_da}, {start}, {end}, {month} and the date/times {day}, {starts}, {ends}, which take strftime
+formats ({day:%d-%m-%Y}, {starts:%H.%M}).
 """
 
 from __future__ import annotations
@@ -157,6 +161,9 @@ class UiSpec:
             block = b.get(area) or {}
             if block.get("page") and block["page"] not in (b.get("pages") or {}):
                 problems.append(self._problem(("ui", area, "page"), f"{area}.page names no page in ui.pages"))
+        months = (b.get("calendar") or {}).get("months")
+        if months is not None and (not isinstance(months, list) or len(months) != 12):
+            problems.append(self._problem(("ui", "calendar", "months"), "months must list the 12 month names, January first"))
         if problems:
             raise ConfigError(problems)
         if self.deployment is not None and len(self.basic_origins()) > 1:

@@ -27,7 +27,8 @@ def test_create_an_event_through_the_page(ui, logged_in_as, journey, client_for)
     cal = ui.journey("calendar")
     page_spec = ui.page(cal.get("page", "")) if cal else None
     if page_spec is None:
-        unsupported(f"{ui.suite.name}'s ui block names no calendar page")
+        unsupported(f"{ui.suite.name}'s ui block names no calendar page"
+                    + (f" ({cal['note']})" if cal.get("note") else ""))
     session = logged_in_as("teacher")
     with journey.step("open the calendar"):
         actions.open_page(session, ui, page_spec, "teacher")
@@ -41,7 +42,10 @@ def test_create_an_event_through_the_page(ui, logged_in_as, journey, client_for)
     end = start + dt.timedelta(minutes=45)
     title = f"Forældremøde 6.b {uuid.uuid4().hex[:4]}"
     values = {"title": title, "date": day.isoformat(), "date_da": day.strftime("%d-%m-%Y"),
-              "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+              "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M"),
+              "day": day, "starts": start, "ends": end}  # for strftime formats: {day:%Y%m%d}
+    if cal.get("months"):  # the month names the page's date fields use, January first: {month}
+        values["month"] = cal["months"][day.month - 1]
     with journey.step("create the event through the page"):
         actions.run_steps(session.page, create.get("steps", []), values)
     with journey.step("the event shows in the calendar"):

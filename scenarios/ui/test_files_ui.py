@@ -18,7 +18,8 @@ def test_upload_a_file_through_the_page(ui, logged_in_as, journey, evidence, cli
     files = ui.journey("files")
     page_spec = ui.page(files.get("page", "")) if files else None
     if page_spec is None:
-        unsupported(f"{ui.suite.name}'s ui block names no files page")
+        unsupported(f"{ui.suite.name}'s ui block names no files page"
+                    + (f" ({files['note']})" if files.get("note") else ""))
     session = logged_in_as("pupil")
     with journey.step("open the files view"):
         actions.open_page(session, ui, page_spec, "pupil")
