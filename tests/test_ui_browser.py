@@ -50,6 +50,33 @@ document.getElementById('add').onclick = () => { const li = document.createEleme
 </script></main></body></html>"""
 
 
+# a sign-in in two steps, like Kolibri's: the user name, Next; a learner is let in at once (and gets a
+# welcome dialog), a teacher is asked for the password, an unknown name is refused at the first step
+TWO_STEP = """<!doctype html><html lang="da"><head><title>Log ind</title></head><body><main>
+<div id="s1"><label>Brugernavn <input id="u"></label><button id="next" type="button">Næste</button>
+<p id="fb"></p></div>
+<form id="s2" hidden><label>Adgangskode <input id="p" type="password"></label><button type="submit">Log ind</button>
+<p id="err"></p></form>
+<header id="bar" hidden><button id="menu" type="button">Menu</button><nav id="side" hidden>
+<a id="out" href="#">Log ud</a></nav><span id="who"></span></header>
+<div id="welcome" role="dialog" hidden><p>Velkommen</p><button id="ok" type="button">Fortsæt</button></div>
+<script>
+const $ = (id) => document.getElementById(id);
+const enter = (name) => { $('s1').hidden = true; $('s2').hidden = true; $('bar').hidden = false;
+  $('who').textContent = name; if (name === 'elev.test') setTimeout(() => { $('welcome').hidden = false; }, 200); };
+$('next').onclick = () => { const u = $('u').value;
+  if (u === 'elev.test') enter(u);
+  else if (u === 'laerer.test') { $('s1').hidden = true; $('s2').hidden = false; }
+  else $('fb').textContent = 'Brugeren findes ikke'; };
+$('s2').onsubmit = (e) => { e.preventDefault();
+  if ($('p').value === 'rigtigt-kodeord') enter($('u').value); else $('err').textContent = 'Forkert adgangskode'; };
+$('ok').onclick = () => { $('welcome').hidden = true; };
+$('menu').onclick = () => { $('side').hidden = false; };
+$('out').onclick = (e) => { e.preventDefault(); $('bar').hidden = true; $('side').hidden = true; $('s1').hidden = false;
+  $('u').value = ''; };
+</script></main></body></html>"""
+
+
 class Origin:
     """One origin on 127.0.0.1: path -> (content type, body, extra headers)."""
 
@@ -97,6 +124,7 @@ def origins():
     a.routes["/tracked"] = ("text/html", CLEAN.replace("</main>", f'<img src="{b.url}/pixel.png" alt="">'
                                                                   f'<script src="{b.url}/track.js"></script></main>'), {})
     a.routes["/login"] = ("text/html", LOGIN, {})
+    a.routes["/two-step"] = ("text/html", TWO_STEP, {})
     yield a, b
     a.close()
     b.close()
@@ -228,6 +256,31 @@ def test_form_login_refusal_and_steps(browser, origins, tmp_path):
     assert SECRET not in written  # the wrong password typed in is never kept
     assert [p.name for p in (j.run_dir / "evidence" / "login").iterdir()] and \
         all(SECRET not in p.name for p in (j.run_dir / "evidence" / "login").iterdir())
+
+
+def test_two_step_sign_in_records_whether_the_password_was_asked(browser, origins, tmp_path):
+    a, _ = origins
+    spec = _spec(a, {"login": {"method": "form", "url": "{site}/two-step", "username": "#u", "next": "#next",
+                               "password": "#p", "submit": "#s2 button", "logged_in": "#who",
+                               "refused": "#err, #fb", "logged_out": "#u",
+                               "after": [{"click": "#welcome #ok", "optional": True},
+                                         {"wait": "#welcome", "state": "hidden"}],
+                               "logout": [{"click": "#menu"}, {"click": "#out"}]}})
+    s = open_session(browser, spec, "pupil")
+    learner = actions.login(s, spec, username="elev.test", password=SECRET)
+    assert learner.ok and not learner.password_asked  # let in without being asked: the caller can say so
+    assert not actions.visible(s.page, "#welcome")  # the optional step closed the dialog that came
+    actions.logout(s, spec)
+    assert actions.logged_out(s.page, spec)
+    wrong = actions.login(s, spec, username="laerer.test", password=SECRET)
+    assert not wrong.ok and wrong.password_asked and wrong.message == "Forkert adgangskode"
+    s.page.goto("about:blank")
+    unknown = actions.login(s, spec, username="ingen.test", password=SECRET)
+    assert not unknown.ok and not unknown.password_asked and unknown.message == "Brugeren findes ikke"
+    s.page.goto("about:blank")
+    teacher = actions.login(s, spec, username="laerer.test", password="rigtigt-kodeord")
+    assert teacher.ok and teacher.password_asked  # no welcome dialog: the optional step waited and went on
+    s.close()
 
 
 def test_steps_take_strftime_formats_and_relative_goto(browser, origins):

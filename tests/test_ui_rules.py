@@ -199,6 +199,32 @@ def test_sogo_ui_block_is_valid_and_resolves():
     assert spec.journey("calendar")["months"][9] == "Okt" and not spec.journey("files").get("page")
 
 
+def test_kolibri_ui_block_is_valid_and_resolves():
+    cat = catalogue_mod.load(ROOT / "requirements.yaml")
+    suite = suites.load("kolibri", capabilities=set(cat.capabilities))
+    acc = suites.Account("pupil", "elev_anna", "x" * 12)
+    web = "http://127.0.0.1:8765"
+    dep = SimpleNamespace(endpoints={"web": web}, url=None, accounts={"pupil": acc}, hosts=lambda: [web])
+    spec = UiSpec(suite, dep)
+    assert spec.login_method == "form" and spec.login["next"] and isinstance(spec.login["logout"], list)
+    assert spec.url(spec.page("start").url, "pupil") == f"{web}/learn/#/home"
+    assert not spec.journey("files").get("page") and spec.journey("files")["note"]
+    assert not spec.journey("calendar").get("page") and spec.journey("calendar")["note"]
+
+
+def test_login_after_and_logout_steps_are_checked():
+    login = {"method": "form", "url": "{url}", "username": "#u", "password": "#p", "submit": "#s", "logged_in": "#w"}
+    for extra, message in (({"after": {"click": "#ok"}}, "after must be a list of steps"),
+                           ({"logout": {"click": "#out"}}, "logout must be a selector or a list of steps"),
+                           ({"logout": []}, "logout must be a selector or a list of steps")):
+        bad = SimpleNamespace(name="x", folder=Path("/tmp/x"), located=None, config={"ui": {"login": {**login, **extra}}})
+        with pytest.raises(ConfigError, match=message):
+            UiSpec(bad)
+    good = SimpleNamespace(name="x", folder=Path("/tmp/x"), located=None, config={"ui": {"login": {
+        **login, "next": "#n", "after": [{"click": "#ok", "optional": True}], "logout": [{"click": "#menu"}]}}})
+    assert UiSpec(good).login["next"] == "#n"
+
+
 def test_calendar_months_must_be_twelve():
     bad = SimpleNamespace(name="x", folder=Path("/tmp/x"), located=None,
                           config={"ui": {"calendar": {"months": ["jan", "feb"]}}})

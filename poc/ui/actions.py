@@ -10,6 +10,7 @@ from ..errors import ConfigError
 from .spec import Page
 
 ACTIONS = ("click", "fill", "set_files", "press", "select", "wait", "goto", "check")
+OPTIONAL_MS = 3000
 
 
 @dataclass
@@ -17,6 +18,7 @@ class LoginResult:
     ok: bool            # the logged-in marker showed
     message: str = ""   # the refusal the page showed (form) or the HTTP status (basic)
     status: int | None = None
+    password_asked: bool = True  # False: a two-step sign-in page let the user in (or refused) before asking
 
 
 def same_document(a: str, b: str) -> bool:
@@ -47,7 +49,11 @@ def open_page(session, spec, page: Page, role: str | None = None):
 
 def login(session, spec, *, username: str, password: str) -> LoginResult:
     """Log in through the suite's own login page; returns whether the logged-in marker showed or
-    what the page said instead. (HTTP Basic: the context already holds the credentials.)"""
+    what the page said instead. (HTTP Basic: the context already holds the credentials.)
+
+    A sign-in page in two steps (``next``: the user name first, then the password) may log the user
+    in or refuse at the first step without asking for the password: the result says so
+    (``password_asked``). Once logged in, the block's ``after`` steps run (a welcome dialog closed)."""
     login = spec.login
     page = session.page
     url = spec.url(login["url"], session.role)
@@ -60,18 +66,31 @@ def login(session, spec, *, username: str, password: str) -> LoginResult:
         page.goto(url, wait_until="load")
     page.locator(login["username"]).first.wait_for(state="visible")
     page.locator(login["username"]).first.fill(username)
-    page.locator(login["password"]).first.fill(password)
-    page.locator(login["submit"]).first.click()
-    outcome = page.locator(login["logged_in"]).filter(visible=True)
-    if login.get("refused"):
-        outcome = outcome.or_(page.locator(login["refused"]).filter(visible=True))
-    outcome.first.wait_for(state="visible")  # whichever shows first
+    asked = True
+    if login.get("next"):
+        page.locator(login["next"]).first.click()
+        _first_of(page, login["password"], login["logged_in"], login.get("refused"))
+        asked = visible(page, login["password"])
+    if asked:
+        page.locator(login["password"]).first.fill(password)
+        page.locator(login["submit"]).first.click()
+        _first_of(page, login["logged_in"], login.get("refused"))
     if visible(page, login["logged_in"]):
-        return LoginResult(True)
+        run_steps(page, login.get("after") or [], {"user": username})
+        return LoginResult(True, password_asked=asked)
     message = ""
     if login.get("refused"):
-        message = page.locator(login["refused"]).first.inner_text().strip()
-    return LoginResult(False, message)
+        message = page.locator(login["refused"]).filter(visible=True).first.inner_text().strip()
+    return LoginResult(False, message, password_asked=asked)
+
+
+def _first_of(page, *selectors: str | None) -> None:
+    """Wait until one of ``selectors`` (None: left out) is visible, whichever shows first."""
+    outcome = None
+    for selector in filter(None, selectors):
+        loc = page.locator(selector).filter(visible=True)
+        outcome = loc if outcome is None else outcome.or_(loc)
+    outcome.first.wait_for(state="visible")
 
 
 def _shows(page, selector: str, timeout_ms: int = 5000) -> bool:
@@ -92,7 +111,12 @@ def logged_out(page, spec, timeout_ms: int = 5000) -> bool:
 
 
 def logout(session, spec) -> None:
-    session.page.locator(spec.login["logout"]).first.click()
+    """Click ``logout`` (a selector), or carry out its steps (a list: open a menu, then sign out)."""
+    how = spec.login["logout"]
+    if isinstance(how, list):
+        run_steps(session.page, how, {})
+    else:
+        session.page.locator(how).first.click()
     marker = spec.login.get("logged_out") or spec.login.get("username")
     session.page.locator(marker).first.wait_for(state="visible")
 
@@ -100,7 +124,9 @@ def logout(session, spec) -> None:
 def run_steps(page, steps: list[dict], values: dict) -> None:
     """Carry out ``steps`` from the ui block; strings are templates over ``values``
     ({title}, {date}, {start}, {end}, {file}, {name}, ...; a date or time value takes a strftime
-    format: {day:%Y%m%d}). A ``goto`` URL may be relative to the page shown (``#!/day/{day:%Y%m%d}``)."""
+    format: {day:%Y%m%d}). A ``goto`` URL may be relative to the page shown (``#!/day/{day:%Y%m%d}``).
+    A step with ``optional: true`` is carried out only if its element shows within ``timeout`` ms
+    (default 3000): a dialog that a page shows on some visits and not on others."""
     for i, step in enumerate(steps, 1):
         kind = next((k for k in ACTIONS if k in step), None)
         if kind is None:
@@ -110,6 +136,13 @@ def run_steps(page, steps: list[dict], values: dict) -> None:
             page.goto(urljoin(page.url, target), wait_until="load")
             continue
         loc = page.locator(target).first
+        if step.get("optional") and kind != "wait":
+            try:
+                loc.wait_for(state="visible", timeout=int(step.get("timeout", OPTIONAL_MS)))
+            except Exception as exc:  # Playwright's TimeoutError: it did not show, so nothing to do
+                if type(exc).__name__ != "TimeoutError":
+                    raise
+                continue
         if kind == "click":
             loc.click()
         elif kind == "check":

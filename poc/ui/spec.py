@@ -8,11 +8,15 @@ Scenarios never name a suite's URLs or selectors; they ask this module. The bloc
         method: form            # form | basic (HTTP Basic auth, the browser's own login prompt)
         url: "{dav}/.web/"      # templates over the suite's endpoints, {url} and {user}
         username: <selector>    # form only: the fields, the button, and what shows the outcome
+        next: <selector>        # optional: a sign-in in two steps (user name, then password): the
+                                #   button after the user name; the page may then log in or refuse
+                                #   without asking for the password, which the result records
         password: <selector>
         submit: <selector>
         logged_in: <selector>   # visible once logged in (form and basic)
         refused: <selector>     # form: visible after a refused login
-        logout: <selector>      # optional: what to click to log out
+        after: [steps]          # optional: steps once logged in (close a welcome dialog)
+        logout: <selector>      # optional: what to click to log out, or a list of steps (open a menu, ...)
         logged_out: <selector>  # visible when nobody is logged in
       pages:                    # the pages visited and audited for privacy, accessibility, timings
         <name>: {url: ..., ready: <selector>, auth: none | login | basic}
@@ -28,9 +32,10 @@ Scenarios never name a suite's URLs or selectors; they ask this module. The bloc
 
 ``steps`` are small actions (see poc.ui.actions): ``{click: sel}``, ``{fill: sel, value: "{title}"}``,
 ``{set_files: sel}``, ``{press: sel, key: Enter}``, ``{select: sel, value: ...}``, ``{wait: sel}``,
-``{goto: url}`` (absolute, or relative to the page shown). The calendar's values are {title}, {date},
-{date_da}, {start}, {end}, {month} and the date/times {day}, {starts}, {ends}, which take strftime
-formats ({day:%d-%m-%Y}, {starts:%H.%M}).
+``{goto: url}`` (absolute, or relative to the page shown); ``optional: true`` on a step: carry it out
+only if its element shows within ``timeout`` ms (default 3000), e.g. a dialog shown on some visits.
+The calendar's values are {title}, {date}, {date_da}, {start}, {end}, {month} and the date/times
+{day}, {starts}, {ends}, which take strftime formats ({day:%d-%m-%Y}, {starts:%H.%M}).
 """
 
 from __future__ import annotations
@@ -149,6 +154,11 @@ class UiSpec:
                 for key in FORM_KEYS:
                     if key not in login:
                         problems.append(self._problem(("ui", "login"), f"a form login needs {key!r} (a selector)"))
+            if "after" in login and not isinstance(login["after"], list):
+                problems.append(self._problem(("ui", "login", "after"), "after must be a list of steps"))
+            logout = login.get("logout")
+            if logout is not None and not (isinstance(logout, str) or (isinstance(logout, list) and logout)):
+                problems.append(self._problem(("ui", "login", "logout"), "logout must be a selector or a list of steps"))
         for name, page in (b.get("pages") or {}).items():
             if not isinstance(page, dict) or "url" not in page:
                 problems.append(self._problem(("ui", "pages", name), "a page needs at least a url"))

@@ -44,6 +44,12 @@ def load_stage(poc):
     from poc.load import runner
     if os.environ.get("POC_LOAD", "1") == "0":
         pytest.skip("the load stage is turned off (LOAD=0)")
+    from poc.load import data
+    from poc.verdicts import unsupported
+    acted_on = sorted({a["capability"] for a in data.behaviour()["actions"].values()})
+    if not set(acted_on) & set(poc.suite.capabilities):
+        unsupported(f"the simulated pupils and teachers act over {', '.join(acted_on)}; {poc.suite.name} offers "
+                    "none of them (no load profile for its capabilities yet: scenarios/load/behaviour.yaml)")
     done: dict[str, dict] = {}
     size = os.environ.get(STAGE_SIZE) or "XS"
     seconds = float(os.environ.get(STAGE_SECONDS) or 6)

@@ -95,9 +95,11 @@ def logged_in_as(open_as, ui, journey):
                 session.page.locator(ui.login["username"]).first.wait_for(state="visible")
         if ui.login_method == "form":
             journey.audit("login")
-        with journey.step(f"log in as {role}"):
+        with journey.step(f"log in as {role}") as step:
             result = actions.login(session, ui, username=account.username, password=account.password)
             assert result.ok, f"the login as {role} was refused: {result.message or 'no logged-in page shown'}"
+            if not result.password_asked:
+                step["note"] = "the sign-in page let the user in without asking for the password"
             start = ui.page("start")
             if start is not None and start.auth == ui.login_method.replace("form", "login"):
                 actions.open_page(session, ui, start, role)
@@ -137,9 +139,11 @@ def run_tour(browser, spec, run_dir, role: str = TOUR_ROLE) -> dict:
             logged = False
             for i, page in enumerate(spec.pages()):
                 if page.auth == "login" and not logged:
-                    with j.step(f"{prefix}log in as {role}", screenshot=not audit_pass):
+                    with j.step(f"{prefix}log in as {role}", screenshot=not audit_pass) as step:
                         result = actions.login(session, spec, username=account.username, password=account.password)
                         assert result.ok, f"the login as {role} was refused: {result.message}"
+                        if not result.password_asked:
+                            step["note"] = "the sign-in page let the user in without asking for the password"
                     logged = True
                 with j.step(f"{prefix}open the {page.name} page", screenshot=not audit_pass):
                     actions.open_page(session, spec, page, role)
