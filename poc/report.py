@@ -24,6 +24,7 @@ def _env() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["pct"] = lambda v: "–" if v is None or v != v else f"{v * 100:.0f} %"
     env.filters["redact"] = redact
+    env.filters["num"] = lambda v: f"{v:g}" if isinstance(v, float) else v
     return env
 
 

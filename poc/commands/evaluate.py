@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import runs, suites, validation
 from ..errors import PocError, SuiteStartError, UnknownSuite
 from ..lifecycle import compose
-from ..i18n import language
+from ..i18n import language, strings
 from ..report import verdict_line
 from ._common import add_catalogue, add_lang, render_all
 
@@ -104,7 +104,8 @@ def run(args) -> int:
     view = out["views"][args.suite]
     print(f"\nreport:     {out['paths'][args.suite]}")
     print(f"comparison: {out['paths']['comparison']}")
-    print(f"{args.suite}: {verdict_line(view, lang)} ({status}, {time.monotonic() - t0:.0f} s)")
+    said = strings(lang).get(f"status_{status}", status)
+    print(f"{args.suite}: {verdict_line(view, lang)} ({said}, {time.monotonic() - t0:.0f} s)")
     if status != "completed":
         print(f"error: run {status}: {run.manifest.get('message', '')}", file=sys.stderr)
     return 130 if interrupted else EXIT.get(status, 1)
