@@ -136,7 +136,9 @@ class Recorder:
         if problems:
             raise pytest.UsageError("scenario markers name requirements that are not in the catalogue:\n"
                                     + "\n".join(problems))
-        self.total = len(items)
+
+    def pytest_collection_finish(self, session):
+        self.total = len(session.items)  # after -k / deselection
 
     # -- running --------------------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)

@@ -64,6 +64,7 @@ def test_verdicts_come_from_each_real_server(three_runs):
     assert all(verdict[s]["IAM-02"] == "pass" for s in SUITES)
     assert verdict["sogo"]["CAL-06"] == "pass" and verdict["sogo"]["LOC-01"] == "pass"
     assert verdict["kolibri"]["LOC-01"] == "fail", "Kolibri offers no Danish"
+    assert verdict["sogo"]["ACC-03"] == "pass", "SOGo's login works with the keyboard alone, focus visible"
 
 
 def test_browser_evidence_reaches_each_report(three_runs):

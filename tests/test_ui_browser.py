@@ -125,6 +125,8 @@ def origins():
                                                                   f'<script src="{b.url}/track.js"></script></main>'), {})
     a.routes["/login"] = ("text/html", LOGIN, {})
     a.routes["/two-step"] = ("text/html", TWO_STEP, {})
+    a.routes["/no-focus-ring"] = ("text/html", LOGIN.replace("</head>", "<style>*:focus{outline:none}</style></head>")
+                                  if "</head>" in LOGIN else "<style>*:focus{outline:none}</style>" + LOGIN, {})
     yield a, b
     a.close()
     b.close()
@@ -306,4 +308,20 @@ def test_locale_and_time_zone_are_danish(browser, origins):
     s.page.goto(f"{a.url}/clean")
     assert s.page.evaluate("navigator.language") == "da-DK"
     assert s.page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "Europe/Copenhagen"
+    s.close()
+
+
+def test_keyboard_reaches_the_fields_and_a_removed_focus_ring_is_noticed(browser, origins, tmp_path):
+    from poc.ui import actions
+    a, _ = origins
+    j = _journey(tmp_path, "keys")
+    s = j.use(open_session(browser, _spec(a), "pupil"))
+    s.page.goto(f"{a.url}/login", wait_until="load")
+    assert actions.tab_to(s.page, "#u") is not None, "Tab never reached the user name field"
+    assert actions.focus_visible(s.page, "#u"), "Chromium's own focus ring was not seen"
+    assert s.page.locator("#u").evaluate("el => el === document.activeElement"), "the check lost the focus"
+    s.page.goto(f"{a.url}/no-focus-ring", wait_until="load")
+    assert actions.tab_to(s.page, "#u") is not None
+    assert not actions.focus_visible(s.page, "#u"), "a page with outline:none on focus passed as visible"
+    assert actions.tab_to(s.page, "#nosuch", presses=5) is None
     s.close()

@@ -84,6 +84,37 @@ def login(session, spec, *, username: str, password: str) -> LoginResult:
     return LoginResult(False, message, password_asked=asked)
 
 
+def tab_to(page, selector: str, presses: int = 40) -> int | None:
+    """Press Tab until the element ``selector`` has the focus; the number of presses, or None."""
+    target = page.locator(selector).first
+    if not target.count():
+        return None
+    for n in range(1, presses + 1):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            return n
+    return None
+
+
+_LOOK = """el => { const c = getComputedStyle(el);
+  return [c.outlineStyle, c.outlineWidth, c.outlineColor, c.boxShadow, c.borderColor, c.backgroundColor].join('|'); }"""
+
+
+def focus_visible(page, selector: str) -> bool:
+    """Whether the element looks different with the keyboard focus than without (WCAG 2.4.7);
+    call it while the element has the focus, which it keeps."""
+    element = page.locator(selector).first
+    focused = element.evaluate(_LOOK)
+    element.evaluate("el => el.blur()")
+    unfocused = element.evaluate(_LOOK)
+    element.focus()
+    return focused != unfocused
+
+
+def first_of(page, *selectors: str | None) -> None:
+    _first_of(page, *selectors)
+
+
 def _first_of(page, *selectors: str | None) -> None:
     """Wait until one of ``selectors`` (None: left out) is visible, whichever shows first."""
     outcome = None
