@@ -1,4 +1,5 @@
-"""The requests the simulated users make, per protocol, on a Locust client.
+"""The requests the simulated users make, per protocol (WebDAV, CalDAV, OCS, Kolibri REST), on a
+Locust client.
 
 Every request is named for the action (`pupil: open file`), never for a user or a path, so
 Locust's CSV files carry no account name, and no credential is ever put in a URL: the
@@ -32,11 +33,12 @@ def basic_auth(account) -> dict:
     return {"Authorization": "Basic " + token}
 
 
-def send(user, method: str, url: str, name: str, expect=(200,), data=None, headers=None):
+def send(user, method: str, url: str, name: str, expect=(200,), data=None, headers=None, auth=True):
     """One request through Locust's client; refused unless it goes to a host the suite declares."""
     if not url.startswith(user.allowed_prefixes):
         raise LoadRefused(f"refused: {url.split('?')[0]} is not on a host the suite declares")
-    with user.client.request(method, url, name=name, data=data, headers={**user.auth, **(headers or {})},
+    with user.client.request(method, url, name=name, data=data,
+                             headers={**(user.auth if auth else {}), **(headers or {})},
                              catch_response=True) as r:
         if r.status_code in expect:
             r.success()
@@ -160,3 +162,186 @@ def setup_calendar(dav_url: str, account) -> str:
 
 def safe_name(text: str) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")
+
+
+# -- learning over Kolibri's REST API (protocol kolibri-rest) -----------------------------------------
+#
+# Kolibri keeps a cookie session (Django): a user signs in once per simulated session with
+# POST /api/auth/session/ (the password in the JSON body, never in a URL or a request's name) and then
+# reads what its own front end reads. Unsafe requests carry the `kolibri_csrftoken` cookie back as
+# X-CSRFToken. No Authorization header is sent: Kolibri authenticates by session only.
+
+KOLIBRI_CSRF = "kolibri_csrftoken"
+LOAD_CLASS = "Belastningsprøve 5.A"       # the class the load set-up makes (once, as the suite's admin)
+LOAD_LESSON = "Brøker og decimaltal (belastningsprøve)"
+
+
+def _csrf(user) -> str:
+    for cookie in getattr(user.client, "cookiejar", ()) or ():
+        if cookie.name == KOLIBRI_CSRF:
+            return cookie.value
+    return ""
+
+
+def kolibri_send(user, method, base, path, name, expect=(200,), json_body=None):
+    """A Kolibri request on the user's cookie session (no Basic auth), CSRF token on unsafe methods."""
+    import json as _json
+    base = base.rstrip("/")
+    headers = {"Accept": "application/json"}
+    data = None
+    if method not in ("GET", "HEAD"):
+        if not _csrf(user):  # any request to the session endpoint sets the cookie (ensure_csrf_cookie)
+            send(user, "GET", base + "/api/auth/session/current/", f"{user.role}: open sign-in page (learning)",
+                 (200, 403, 405), auth=False)
+        headers["X-CSRFToken"] = _csrf(user)
+        if json_body is not None:
+            data, headers["Content-Type"] = _json.dumps(json_body).encode(), "application/json"
+    return send(user, method, base + path, name, expect, data, headers, auth=False)
+
+
+def kolibri_sign_in(user, base, name):
+    """Sign the simulated user in: a new Kolibri session (once per simulated user session)."""
+    body = {"username": user.account.username, "password": user.account.password}
+    if (getattr(user, "learning", None) or {}).get("facility"):
+        body["facility"] = user.learning["facility"]
+    r = kolibri_send(user, "POST", base, "/api/auth/session/", name, (200,), body)
+    user.signed_in = r.status_code == 200
+    return r
+
+
+def kolibri_sign_out(user, base, name):
+    r = kolibri_send(user, "DELETE", base, "/api/auth/session/current/", name, (200, 204))
+    user.signed_in = False
+    return r
+
+
+def kolibri_new_session(user, base, name):
+    """A user who signs in anew (a shared class device, a new browser): sign out, then sign in once."""
+    if getattr(user, "signed_in", False):
+        kolibri_sign_out(user, base, name.replace("sign in", "sign out"))
+    return kolibri_sign_in(user, base, name)
+
+
+def _ids(response) -> list[str]:
+    try:
+        found = response.json()
+    except Exception:
+        return []
+    return [x["id"] for x in found if isinstance(x, dict) and x.get("id")] if isinstance(found, list) else []
+
+
+def kolibri_my_classes(user, base, name):
+    """The learner's classes (Kolibri's learner Home): GET /learn/api/learnerclassroom/."""
+    return kolibri_send(user, "GET", base, "/learn/api/learnerclassroom/", name)
+
+
+def kolibri_open_lesson(user, base, name):
+    """The learner's lessons, then one of them (GET /learn/api/learnerlesson/ and /<id>/)."""
+    lessons = _ids(kolibri_send(user, "GET", base, "/learn/api/learnerlesson/", name))
+    if lessons:
+        kolibri_send(user, "GET", base, f"/learn/api/learnerlesson/{user.rng.choice(lessons)}/", name)
+
+
+def kolibri_class_lessons(user, base, name):
+    """A coach's classes and the lessons of one (GET /api/auth/classroom/?role=coach, /api/lessons/lesson/)."""
+    classes = _ids(kolibri_send(user, "GET", base, "/api/auth/classroom/?role=coach", name))
+    known = (getattr(user, "learning", None) or {}).get("class")
+    classes = [known] if known in classes else classes
+    if classes:
+        kolibri_send(user, "GET", base, f"/api/lessons/lesson/?collection={user.rng.choice(classes)}", name)
+
+
+#: the learning protocols with load actions: protocol -> action -> function(user, base_url, name)
+LEARNING = {
+    "kolibri-rest": {"sign_in_learning": kolibri_new_session, "see_my_classes": kolibri_my_classes,
+                     "open_lesson": kolibri_open_lesson, "look_at_class_lessons": kolibri_class_lessons,
+                     "_sign_in": kolibri_sign_in},
+}
+#: the capabilities whose load actions exist only for some protocols
+PROTOCOLS = {"learning": LEARNING}
+
+
+def implemented(capability: str, protocol: str | None, action: str | None = None) -> bool:
+    """Is there a load action for `capability` over `protocol`? (files, calendar, sharing: as before)"""
+    if capability not in PROTOCOLS:
+        return True
+    functions = PROTOCOLS[capability].get(protocol or "")
+    return functions is not None and (action is None or action in functions)
+
+
+def select(role: str, profile: str | None, target, behaviour: dict | None = None) -> tuple[dict, list[str]]:
+    """The actions `role` does on `target` in `profile` with their weights, and those left out (named).
+
+    An action is left out when the suite lacks its capability, offers it over a protocol that has no
+    load action here (e.g. learning over moodle-ws), or (teachers) when the suite has no teacher account."""
+    from . import data
+    behaviour = behaviour or data.behaviour()
+    chosen, left_out = {}, []
+    for action, weight in data.weights(role, profile).items():
+        if int(weight) <= 0:
+            continue
+        capability = behaviour["actions"][action]["capability"]
+        if capability not in target.capabilities or (role == "teacher" and "teacher" not in target.accounts):
+            left_out.append(f"{role}: {action} (needs {capability})")
+        elif not implemented(capability, target.protocol(capability), action):
+            left_out.append(f"{role}: {action} (needs {capability}; no load actions over "
+                            f"{target.protocol(capability) or 'its protocol'} yet)")
+        else:
+            chosen[action] = int(weight)
+    return chosen, left_out
+
+
+def setup_learning(base_url: str, accounts: dict, timeout: float = 30.0) -> dict:
+    """Something for the users to see: one class with the suite's pupils, its teacher as coach, and an
+    active lesson, made once per load process as the suite's admin (not in the statistics; found again
+    by name when it is there already). Without an admin account the users see what the suite has.
+
+    Returns {"facility", "class", "lessons"} (what was found or made), never a password."""
+    import requests
+    base = base_url.rstrip("/")
+    ctx: dict = {}
+    admin = accounts.get("admin")
+    http = requests.Session()
+    try:
+        facilities = http.get(base + "/api/auth/facility/", timeout=timeout).json()
+        if isinstance(facilities, list) and len(facilities) == 1:
+            ctx["facility"] = facilities[0]["id"]
+        if admin is None or not admin.password:
+            return ctx
+        http.get(base + "/api/auth/session/current/", timeout=timeout)  # the CSRF cookie
+
+        def call(method, path, body=None, ok=(200, 201)):
+            r = http.request(method, base + path, json=body, timeout=timeout,
+                             headers={"X-CSRFToken": http.cookies.get(KOLIBRI_CSRF, "")})
+            if r.status_code not in ok:
+                raise RuntimeError(f"{method} {path} answered HTTP {r.status_code}")
+            return r.json() if r.content else None
+
+        me = call("POST", "/api/auth/session/", {"username": admin.username, "password": admin.password,
+                                                  **({"facility": ctx["facility"]} if "facility" in ctx else {})})
+        facility = ctx.setdefault("facility", me.get("facility_id"))
+        room = next((c for c in call("GET", f"/api/auth/classroom/?parent={facility}") if c["name"] == LOAD_CLASS),
+                    None) or call("POST", "/api/auth/classroom/", {"name": LOAD_CLASS, "parent": facility})
+        ctx["class"] = room["id"]
+        users = {}
+        for role, account in accounts.items():
+            if role.startswith("pupil") or role == "teacher":
+                found = call("GET", f"/api/auth/facilityuser/?search={account.username}")
+                users[role] = next((u["id"] for u in found if u["username"] == account.username), None)
+        members = [{"collection": room["id"], "user": uid} for r, uid in users.items() if uid and r != "teacher"]
+        if members:
+            call("POST", "/api/auth/membership/", members, ok=(200, 201, 400))  # 400: a member already
+        if users.get("teacher") and not any(r.get("collection") == room["id"] and r.get("kind") == "coach"
+                                            for r in call("GET", f"/api/auth/role/?user={users['teacher']}")):
+            call("POST", "/api/auth/role/", {"user": users["teacher"], "collection": room["id"], "kind": "coach"})
+        lessons = [x for x in call("GET", f"/api/lessons/lesson/?collection={room['id']}") if x["title"] == LOAD_LESSON]
+        if not lessons:
+            lessons = [call("POST", "/api/lessons/lesson/", {
+                "title": LOAD_LESSON, "description": "Læs siderne 12-15 og løs opgave 1-6. Æbler, øer og åer.",
+                "collection": room["id"], "assignments": [room["id"]], "learner_ids": [], "resources": [],
+                "active": True})]
+        ctx["lessons"] = [x["id"] for x in lessons]
+        call("DELETE", "/api/auth/session/current/", ok=(200, 204))
+    finally:
+        http.close()
+    return ctx

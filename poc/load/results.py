@@ -84,7 +84,9 @@ def judge(summary: dict, level: dict) -> tuple[str, str]:
 
     A stage smaller than the level's size (or with fewer users than its min_users) that holds the
     level has not verified it: it is `not-verified`, never `pass`. One that breaks the level at a
-    smaller size fails it: the suite cannot hold even less.
+    smaller size fails it: the suite cannot hold even less. But a stage squeezed into a fraction of
+    the profile's real length starts its users far faster than a school day does, so a breach there
+    proves nothing about the day: it is `not-verified` too, and says to run the profile at its length.
     """
     from . import data
     where = (f"{summary.get('profile')} at size {summary.get('size')} ({summary.get('peak_users', 0):,} users, "
@@ -100,6 +102,11 @@ def judge(summary: dict, level: dict) -> tuple[str, str]:
                        f"measure the harness, not the suite; {where}")
     figures = f"p95 {total.get('p95_ms') or 0:.0f} ms, error rate {summary.get('error_rate', 0):.2%}, {where}"
     broken = check(summary, level)
+    squeezed = bool(summary.get("time_factor")) and summary["time_factor"] < 0.999
+    if broken and squeezed:
+        return NOT_VERIFIED, ("; ".join(broken) + f" in a squeezed stage ({figures}), harsher than the school day "
+                              "it stands for: run the profile at its real length to judge (make load ... "
+                              "DURATION=<profile length>, or POC_LOAD_STAGE_SECONDS)")
     if broken:
         return FAIL, "; ".join(broken) + f" ({figures})"
     short = []

@@ -50,6 +50,12 @@ def load_stage(poc):
     if not set(acted_on) & set(poc.suite.capabilities):
         unsupported(f"the simulated pupils and teachers act over {', '.join(acted_on)}; {poc.suite.name} offers "
                     "none of them (no load profile for its capabilities yet: scenarios/load/behaviour.yaml)")
+    from poc.load import actions
+    protocols = {c: (poc.suite.capabilities[c] or {}).get("protocol") for c in acted_on if c in poc.suite.capabilities}
+    if not any(actions.implemented(c, p) for c, p in protocols.items()):
+        unsupported(f"{poc.suite.name} offers {', '.join(f'{c} over {p}' for c, p in sorted(protocols.items()))}; "
+                    "the simulated pupils and teachers have no load actions over that protocol yet "
+                    "(poc/load/actions.py: learning over " + ", ".join(sorted(actions.LEARNING)) + ")")
     done: dict[str, dict] = {}
     size = os.environ.get(STAGE_SIZE) or "XS"
     seconds = float(os.environ.get(STAGE_SECONDS) or 6)

@@ -47,16 +47,13 @@ SchoolDayShape = profiles.shape_from_env()
 
 
 def _tasks(role: str, functions: dict) -> dict:
-    out = {}
-    for action, weight in data.weights(role, PROFILE).items():
-        capability = BEHAVIOUR["actions"][action]["capability"]
-        if int(weight) <= 0:
-            continue
-        if capability not in TARGET.capabilities or (role == "teacher" and "teacher" not in TARGET.accounts):
-            SKIPPED.append(f"{role}: {action} (needs {capability})")
-            continue
-        out[functions[action]] = int(weight)
-    return out
+    """The role's actions with their weights (actions.select: capability and protocol checks)."""
+    chosen, left_out = actions.select(role, PROFILE, TARGET, BEHAVIOUR)
+    SKIPPED.extend(left_out)
+    return {functions[action]: weight for action, weight in chosen.items()}
+
+
+LEARNING = actions.LEARNING.get(TARGET.protocol("learning") or "", {}) if "learning" in TARGET.capabilities else {}
 
 
 class SchoolUser(FastHttpUser):
@@ -69,7 +66,9 @@ class SchoolUser(FastHttpUser):
     allowed_prefixes = tuple(h + "/" for h in TARGET.hosts())
     _counter = itertools.count()
     _prepared: dict = {}
+    _learning: dict | None = None
     _lock = Semaphore()
+    signed_in = False
 
     def __init__(self, environment):
         super().__init__(environment)
@@ -99,12 +98,22 @@ class SchoolUser(FastHttpUser):
                 if "calendar" in TARGET.capabilities:
                     ctx["calendar"] = actions.setup_calendar(TARGET.url_for("calendar", self.account), self.account)
                 self._prepared[key] = ctx
+            if LEARNING and SchoolUser._learning is None:
+                SchoolUser._learning = {}
+                try:  # a class, its pupils and teacher, and a lesson to open (as the suite's admin)
+                    SchoolUser._learning = actions.setup_learning(TARGET.url_for("learning"), TARGET.accounts)
+                except Exception as exc:  # the users then see what the suite has; no account data in the message
+                    sys.stderr.write(f"learning set-up left out: {type(exc).__name__}: {str(exc)[:200]}\n")
         return self._prepared[key]
 
     def on_start(self):
         self.ctx = self.prepared()
+        self.learning = dict(SchoolUser._learning or {})
         if "files" in self.ctx:  # logging in: the first authenticated request of a session
             actions.propfind(self, self.ctx["files"], f"{self.role}: log in", depth="0")
+        if any(getattr(t, "__name__", "") in LEARNING for t in self.tasks):
+            # signing in to the learning platform: once per user session (the platform checks the password)
+            LEARNING["_sign_in"](self, TARGET.url_for("learning", self.account), f"{self.role}: sign in (learning)")
 
 
 # -- the pupil -------------------------------------------------------------------------------------
@@ -127,12 +136,28 @@ def look_at_calendar(user):
     actions.report_week(user, user.ctx["calendar"], "pupil: look at calendar")
 
 
+# learning (the suite's `learning` capability, over the protocols actions.LEARNING knows)
+
+def _learning(action: str, name: str):
+    def act(user):
+        LEARNING[action](user, TARGET.url_for("learning", user.account), f"{user.role}: {name}")
+    act.__name__ = action
+    return act
+
+
+sign_in_learning = _learning("sign_in_learning", "sign in (learning)")
+see_my_classes = _learning("see_my_classes", "see my classes")
+open_lesson = _learning("open_lesson", "open lesson")
+look_at_class_lessons = _learning("look_at_class_lessons", "look at class lessons")
+
+
 class Pupil(SchoolUser):
     role = "pupil"
     accounts = ["pupil", "pupil2"]
     weight = SIZE.pupils
     tasks = _tasks("pupil", {"list_files": list_files, "open_file": open_file, "look_at_calendar": look_at_calendar,
-                             "upload_assignment": upload_assignment})
+                             "upload_assignment": upload_assignment, "sign_in_learning": sign_in_learning,
+                             "see_my_classes": see_my_classes, "open_lesson": open_lesson})
 
 
 # -- the teacher -----------------------------------------------------------------------------------
@@ -158,7 +183,7 @@ class Teacher(SchoolUser):
     accounts = ["teacher"]
     weight = SIZE.teachers
     tasks = _tasks("teacher", {"share_folder": share_folder, "create_lesson": create_lesson,
-                               "collect_hand_ins": collect_hand_ins})
+                               "collect_hand_ins": collect_hand_ins, "look_at_class_lessons": look_at_class_lessons})
 
 
 if not Teacher.tasks or not Teacher.weight:
