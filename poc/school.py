@@ -46,9 +46,16 @@ class Size:
     teachers: int
 
 
+def _pupils(size: str) -> int:
+    """The pupils of a school size, from the one place the sizes and their sources are kept
+    (scenarios/load/sizes.yaml, shared with the load profiles)."""
+    from .load import data
+    return data.size(size).pupils
+
+
 SIZES = {
-    "XS": Size("XS", classes=1, pupils=25, teachers=2),
-    "S": Size("S", classes=24, pupils=600, teachers=40),
+    "XS": Size("XS", classes=1, pupils=_pupils("XS"), teachers=2),
+    "S": Size("S", classes=24, pupils=_pupils("S"), teachers=40),
 }
 
 
