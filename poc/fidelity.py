@@ -227,25 +227,25 @@ def read_sheet(data: bytes, ext: str) -> dict[str, object]:
 
 # -- comparing --------------------------------------------------------------------------------------
 
+def _kept_items(original: list, converted: list, describe, lost: list) -> int:
+    """How many items of ``original`` the conversion kept, each matched at most once; the others
+    are described into ``lost``."""
+    have, kept = Counter(converted), 0
+    for item in original:
+        if have[item] > 0:
+            have[item] -= 1
+            kept += 1
+        else:
+            lost.append(describe(item))
+    return kept
+
+
 def compare_text(original: TextReading, converted: TextReading) -> Fidelity:
     """Every paragraph, every heading (with level) and every table cell of the original is one item."""
-    lost, total, kept = [], 0, 0
-    have = Counter(converted.paragraphs)
-    for p in original.paragraphs:
-        total += 1
-        if have[p] > 0:
-            have[p] -= 1
-            kept += 1
-        else:
-            lost.append(f"text {p[:40]!r}")
-    have_h = Counter(converted.headings)
-    for h in original.headings:
-        total += 1
-        if have_h[h] > 0:
-            have_h[h] -= 1
-            kept += 1
-        else:
-            lost.append(f"heading {h[0]} {h[1][:40]!r}")
+    lost = []
+    kept = _kept_items(original.paragraphs, converted.paragraphs, lambda p: f"text {p[:40]!r}", lost)
+    kept += _kept_items(original.headings, converted.headings, lambda h: f"heading {h[0]} {h[1][:40]!r}", lost)
+    total = len(original.paragraphs) + len(original.headings)
     for i, table in enumerate(original.tables):
         other = converted.tables[i] if i < len(converted.tables) else []
         shape_ok = len(other) == len(table) and all(len(a) == len(b) for a, b in zip(table, other))

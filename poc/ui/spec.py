@@ -103,6 +103,11 @@ class UiSpec:
         """The page details of one area (``files``, ``calendar``); {} when the suite declares none."""
         return self.block.get(area) or {}
 
+    def lacking(self, area: str, what: str) -> str:
+        """Why a journey in ``area`` cannot run: ``what`` is missing, with the block's note if any."""
+        note = self.journey(area).get("note")
+        return f"{self.suite.name}{what}" + (f" ({note})" if note else "")
+
     # -- resolved against the running deployment -------------------------------------------------
     def url(self, template: str, role: str | None = None) -> str:
         d = self.deployment

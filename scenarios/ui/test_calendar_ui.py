@@ -27,16 +27,14 @@ def test_create_an_event_through_the_page(ui, logged_in_as, journey, client_for)
     cal = ui.journey("calendar")
     page_spec = ui.page(cal.get("page", "")) if cal else None
     if page_spec is None:
-        unsupported(f"{ui.suite.name}'s ui block names no calendar page"
-                    + (f" ({cal['note']})" if cal.get("note") else ""))
+        unsupported(ui.lacking("calendar", "'s ui block names no calendar page"))
     session = logged_in_as("teacher")
     with journey.step("open the calendar"):
         actions.open_page(session, ui, page_spec, "teacher")
     journey.audit(page_spec.name)
     create = cal.get("create_event")
     if not create:
-        unsupported(f"{ui.suite.name}: the calendar page offers no way to create an event"
-                    + (f" ({cal['note']})" if cal.get("note") else ""))
+        unsupported(ui.lacking("calendar", ": the calendar page offers no way to create an event"))
     day = _next_weekday()
     start = dt.datetime.combine(day, dt.time(10, 15), CPH)
     end = start + dt.timedelta(minutes=45)

@@ -18,16 +18,14 @@ def test_upload_a_file_through_the_page(ui, logged_in_as, journey, evidence, cli
     files = ui.journey("files")
     page_spec = ui.page(files.get("page", "")) if files else None
     if page_spec is None:
-        unsupported(f"{ui.suite.name}'s ui block names no files page"
-                    + (f" ({files['note']})" if files.get("note") else ""))
+        unsupported(ui.lacking("files", "'s ui block names no files page"))
     session = logged_in_as("pupil")
     with journey.step("open the files view"):
         actions.open_page(session, ui, page_spec, "pupil")
     journey.audit(page_spec.name)
     upload = files.get("upload")
     if not upload:
-        unsupported(f"{ui.suite.name}: the files page offers no upload"
-                    + (f" ({files['note']})" if files.get("note") else ""))
+        unsupported(ui.lacking("files", ": the files page offers no upload"))
     name = f"Årsplan 6.b {uuid.uuid4().hex[:6]}.txt"
     local = tmp_path / name
     local.write_bytes(BODY)
