@@ -58,7 +58,62 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def build(run_id: str, suite, catalogue, *, started: str, options: dict) -> dict:
+KINDS = ("api", "ui", "load")
+# pytest options whose value is the next argument (to read the scope of a run recorded before "scope")
+_VALUED = {"-k", "-m", "-c", "-p", "-o", "-n", "--rootdir", "--suite", "--run-dir", "--catalogue", "--url",
+           "--deselect", "--tb", "--maxfail", "--basetemp", "--confcutdir", "--ignore", "--ignore-glob"}
+
+
+def scope(paths, *, keyword: str | None = None, markers: str | None = None, deselected=()) -> dict:
+    """Which part of the scenarios a run covered, from the paths pytest was given and its -k / -m.
+
+    A run is *complete* when it ran the API and the UI scenarios with nothing narrowed (no -k, -m,
+    single file or test, --deselect); the load stage may be left out (LOAD=0, --no-load), which the
+    scope says. ONLY=api|ui|load, -k and the like make a partial run: an attempt in the comparison."""
+    kinds, selection = set(), []
+    for p in paths or [""]:
+        text = str(p)
+        parts = Path(text.split("::")[0]).parts
+        if "scenarios" not in parts:  # the checkout itself (or nothing): every kind below it
+            kinds.update(KINDS)
+            continue
+        rest = parts[len(parts) - parts[::-1].index("scenarios"):]
+        if not rest:
+            kinds.update(KINDS)
+        elif rest[0] in KINDS:
+            kinds.add(rest[0])
+            if len(rest) > 1 or "::" in text:
+                selection.append(text)
+    deselected = [str(d) for d in deselected or []]
+    ordered = [k for k in KINDS if k in kinds]
+    narrowed = bool(keyword or markers or selection or deselected)
+    return {"kinds": ordered, "only": ordered[0] if len(ordered) == 1 else None, "load": "load" in kinds,
+            "keyword": keyword or None, "markers": markers or None, "selection": selection,
+            "deselected": deselected, "complete": {"api", "ui"} <= kinds and not narrowed}
+
+
+def scope_from_args(args) -> dict:
+    """The scope of a run from the pytest arguments it recorded (options.args), for runs made
+    before the manifest had a "scope"; only arguments naming a path under scenarios/ count as paths."""
+    paths, keyword, markers, deselected = [], None, None, []
+    it = iter(str(a) for a in args or [])
+    for a in it:
+        if a == "-k":
+            keyword = next(it, None)
+        elif a.startswith("-k") and not a.startswith("--"):
+            keyword = a[2:]
+        elif a == "-m":
+            markers = next(it, None)
+        elif a.startswith("--deselect"):
+            deselected.append(a.split("=", 1)[1] if "=" in a else next(it, ""))
+        elif a in _VALUED:
+            next(it, None)
+        elif not a.startswith("-") and "scenarios" in Path(a.split("::")[0]).parts:
+            paths.append(a)
+    return scope(paths, keyword=keyword, markers=markers, deselected=deselected)
+
+
+def build(run_id: str, suite, catalogue, *, started: str, options: dict, scope: dict | None = None) -> dict:
     return {
         "run_id": run_id,
         "status": "running",
@@ -72,6 +127,7 @@ def build(run_id: str, suite, catalogue, *, started: str, options: dict) -> dict
         "catalogue": {"file": catalogue.path.name, "version": catalogue.version, "sha256": catalogue.sha256()},
         "scenarios": scenario_hashes(),
         "options": options,
+        "scope": scope if scope is not None else scope_from_args(options.get("args")),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": package_versions(),

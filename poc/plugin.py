@@ -248,6 +248,7 @@ class Recorder:
     def _finish(self, exitstatus):
         self.say(f"stopping {self.suite.name} ...")
         self._safe_down()
+        left = list(getattr(self.deployment, "left_behind", []) or [])
         self.deployment = None
         self.results.close()
         redact_logs(self.run_dir / "evidence" / "logs")
@@ -260,6 +261,8 @@ class Recorder:
         else:
             status, message = "completed", ""
         self.manifest.update(status=status, message=message, finished=runs.now(), counts=self.counts)
+        if left:  # test data the run made on the deployment and could not remove, with how to remove it
+            self.manifest["left_behind"] = [{k: redact(str(v)) for k, v in item.items()} for item in left]
         runs.write_json(self.run_dir / runs.MANIFEST, self.manifest)
         signal.signal(signal.SIGTERM, self._previous_sigterm)
         self.say(f"run {self.run_dir.name}: {status}; results in {self.run_dir}")

@@ -96,13 +96,73 @@ def all_runs(root: Path | None = None) -> list[Run]:
     return out
 
 
-def latest_per_suite(root: Path | None = None) -> dict[str, Run]:
-    """The newest finished run of every suite (runs still going on are left out)."""
-    latest: dict[str, Run] = {}
-    for run in all_runs(root):
+def scope_of(run: Run) -> dict:
+    """The part of the scenarios the run covered (manifest "scope"; older runs: from their pytest args)."""
+    from .manifest import scope_from_args
+    return run.manifest.get("scope") or scope_from_args((run.manifest.get("options") or {}).get("args"))
+
+
+def is_complete(run: Run) -> bool:
+    """A complete run: it finished (status `completed`) and covered the API and UI scenarios with
+    nothing narrowed by ONLY=, -k or the like (the load stage may be left out)."""
+    return run.manifest.get("status") == "completed" and bool(scope_of(run).get("complete"))
+
+
+# which attempt stands in for a suite that has no complete run: one that finished its scenarios,
+# then one cut short or interrupted (it recorded something), then one whose suite did not start
+_ATTEMPT_RANK = {"completed": 0, "cut-short": 1, "interrupted": 1, "start-failed": 2}
+
+
+@dataclass
+class SuiteRuns:
+    """What the comparison shows of one suite: its latest complete run, and the attempts made after
+    it (runs that did not start, were cut short or interrupted, or covered only part of the
+    scenarios), newest first. Attempts never replace the complete run."""
+
+    suite: str
+    complete: Run | None
+    attempts: list[Run]
+
+    @property
+    def shown(self) -> Run | None:
+        """The run in the suite's column: the complete run, or else its best attempt (marked as such)."""
+        if self.complete is not None:
+            return self.complete
+        if not self.attempts:
+            return None
+        return min(self.attempts, key=lambda r: (_ATTEMPT_RANK.get(r.manifest.get("status"), 3),
+                                                 _desc(r.manifest.get("started", ""))))
+
+    @property
+    def newest(self) -> Run | None:
+        every = ([self.complete] if self.complete else []) + self.attempts
+        return max(every, key=lambda r: r.manifest.get("started", ""), default=None)
+
+
+def _desc(text: str) -> tuple:
+    return tuple(-ord(c) for c in text)
+
+
+def comparison_runs(root: Path | None = None, extra: list[Run] | tuple = ()) -> dict[str, SuiteRuns]:
+    """Per suite: its latest complete run and the attempts newer than it (all of them when it has no
+    complete run). Runs still going on are left out. `extra` adds runs kept outside the runs folder."""
+    everything = all_runs(root)
+    seen = {r.path.resolve() for r in everything}
+    everything += [r for r in extra if r.path.resolve() not in seen]
+    by_suite: dict[str, list[Run]] = {}
+    for run in everything:
         if run.manifest.get("status") == "running":
             continue
-        current = latest.get(run.suite)
-        if current is None or run.manifest.get("started", "") >= current.manifest.get("started", ""):
-            latest[run.suite] = run
-    return dict(sorted(latest.items()))
+        by_suite.setdefault(run.suite, []).append(run)
+    out = {}
+    for name, found in sorted(by_suite.items()):
+        found.sort(key=lambda r: r.manifest.get("started", ""), reverse=True)
+        complete = next((r for r in found if is_complete(r)), None)
+        newer = found[:found.index(complete)] if complete is not None else found
+        out[name] = SuiteRuns(name, complete, newer)
+    return out
+
+
+def latest_per_suite(root: Path | None = None) -> dict[str, Run]:
+    """The latest complete run of every suite (see is_complete); suites with none are left out."""
+    return {name: s.complete for name, s in comparison_runs(root).items() if s.complete is not None}

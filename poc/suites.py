@@ -25,6 +25,8 @@ class Account:
     display_name: str = ""
     email: str = ""
     password_env: str = ""
+    # the account's own password where `password` was traded for an app password (Nextcloud)
+    login_password: str = field(default="", repr=False)
 
     def __post_init__(self):
         self.display_name = self.display_name or self.username

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from poc.protocols._http import basic_authorization
+
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = ROOT / "tests" / "data" / "suites"
 pytestmark = pytest.mark.slow
@@ -29,9 +31,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def single_server(tmp_path):
-    port, password = _free_port(), "adm-" + secrets.token_urlsafe(12)
-    env = {**os.environ, "SINGLE_ADMIN_PASSWORD": password}
+def server_env():
+    """Extra environment for the single-origin server (a test may set a fault switch first)."""
+    return {}
+
+
+@pytest.fixture
+def single_server(tmp_path, server_env):
+    port, password = _free_port(), server_env.pop("admin_password", None) or "adm-" + secrets.token_urlsafe(12)
+    env = {**os.environ, "SINGLE_ADMIN_PASSWORD": password, **server_env}
     log = open(tmp_path / "server.log", "wb")
     proc = subprocess.Popen([sys.executable, str(SUITES / "single" / "server.py"), str(port), str(tmp_path / "srv")],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -39,7 +47,7 @@ def single_server(tmp_path):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if requests.get(url + "/admin/users", auth=("admin", password), timeout=1).status_code == 200:
+            if requests.get(url + "/admin/users", headers=_basic("admin", password), timeout=1).status_code == 200:
                 break
         except requests.RequestException:
             time.sleep(0.2)
@@ -47,7 +55,7 @@ def single_server(tmp_path):
         proc.kill()
         pytest.fail("the single-origin test server did not start: " + (tmp_path / "server.log").read_text())
     yield {"url": url, "password": password, "admin": lambda: requests.get(url + "/admin/users",
-                                                                            auth=("admin", password)).json()["users"]}
+                                                                            headers=_basic("admin", password)).json()["users"]}
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(10)
@@ -55,6 +63,10 @@ def single_server(tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(5)
     log.close()
+
+
+def _basic(username, password):
+    return {"Authorization": basic_authorization(username, password)}
 
 
 def evaluate(tmp_path, url, extra_env, *args, timeout=400):
@@ -95,7 +107,7 @@ def test_existing_accounts_from_the_environment_are_kept(tmp_path, single_server
     env = {}
     for role, name in (("PUPIL", "elev.kari"), ("PUPIL2", "elev.ole"), ("TEACHER", "laerer.mette")):
         password = secrets.token_urlsafe(14)
-        requests.put(f"{single_server['url']}/admin/users/{name}", json={"password": password}, auth=admin)
+        requests.put(f"{single_server['url']}/admin/users/{name}", json={"password": password}, headers=_basic(*admin))
         env.update({f"SINGLE_{role}_USER": name, f"SINGLE_{role}_PASSWORD": password})
     result, run = evaluate(tmp_path, single_server["url"], env, "--no-provision", "-k",
                            "roundtrip_with_danish or personal_calendar or wrong_password")
@@ -130,3 +142,44 @@ def test_unreachable_url_is_named(tmp_path):
     result, _ = evaluate(tmp_path, url, {"SINGLE_ADMIN_PASSWORD": "irrelevant-123"}, "-k", "roundtrip_with_danish",
                          timeout=120)
     assert result.returncode == 3 and f"{url} does not answer" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("server_env", [{"admin_password": "Admin-Æblegrød-ø-å-" + secrets.token_hex(4)}])
+def test_passwords_with_danish_letters_are_sent_as_utf8(tmp_path, single_server, server_env):
+    """RFC 7617: Basic credentials in UTF-8. Every account's and the admin's password holds æøå; the
+    servers (WsgiDAV, Radicale, the admin API) read UTF-8, so a Latin-1 client would be refused."""
+    env = {"SINGLE_ADMIN_PASSWORD": single_server["password"]}
+    for role in ("PUPIL", "PUPIL2", "TEACHER"):
+        env[f"SINGLE_{role}_PASSWORD"] = f"Kode-{role.lower()}-Æøå-" + secrets.token_hex(4)
+    result, run = evaluate(tmp_path, single_server["url"], env, "-k",
+                           "roundtrip_with_danish or personal_calendar or addressbook_created or wrong_password "
+                           "or pupil_sign_in")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    verdicts = {}
+    for r in records(run):
+        verdicts.setdefault(r["requirement"], set()).add(r["verdict"])
+    for rid in ("FIL-01", "CAL-01", "CON-01", "IAM-01", "IAM-08"):
+        assert verdicts.get(rid) == {"pass"}, f"{rid}: {verdicts.get(rid)}"
+    assert single_server["admin"]() == []
+    text = all_text(run)
+    assert not any(v in text or v in out for k, v in env.items() if k.endswith("PASSWORD"))
+
+
+@pytest.mark.parametrize("server_env", [{"SINGLE_REFUSE_DELETE": "1"}])
+def test_clean_up_that_fails_names_what_it_left_and_exits_non_zero(tmp_path, single_server, server_env):
+    result, run = evaluate(tmp_path, single_server["url"], {"SINGLE_ADMIN_PASSWORD": single_server["password"]},
+                           "-k", "roundtrip_with_danish")
+    out = result.stdout + result.stderr
+    assert result.returncode == 5, out[-3000:]
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "completed"
+    left = {item["what"] for item in manifest["left_behind"]}
+    assert left == {"the pupil account elev.anna", "the pupil2 account elev.bjoern",
+                    "the teacher account laerer.soeren"}
+    assert all("403" in item["why"] and "elev" in item["how"] or "laerer" in item["how"]
+               for item in manifest["left_behind"])
+    assert "clean-up left the pupil account elev.anna" in out
+    report = (tmp_path / "reports" / "single.html").read_text()
+    assert "elev.bjoern" in report and "could not remove" in report
+    assert sorted(single_server["admin"]()) == ["elev.anna", "elev.bjoern", "laerer.soeren"]

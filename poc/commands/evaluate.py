@@ -3,7 +3,8 @@
 Writes reports/runs/<run-id>/ (manifest.json, results.jsonl, evidence/), reports/<suite>.html
 and reports/comparison.html (+ .csv, .json), and ends with the path of the report and the
 one-line verdict. Exit codes: 0 the run completed (whatever the verdicts), 2 bad input,
-3 the suite did not start, 4 the suite died during the run, 130 interrupted."""
+3 the suite did not start, 4 the suite died during the run, 5 the run completed but left test
+data on the deployment (each item is named with how to remove it), 130 interrupted."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ._common import add_catalogue, add_lang, render_all
 
 KINDS = ("api", "ui", "load")
 EXIT = {"completed": 0, "start-failed": 3, "cut-short": 4, "interrupted": 130}
+EXIT_LEFT_BEHIND = 5  # the run completed, but test data it made on the deployment could not be removed
 
 
 def add_arguments(p):
@@ -108,4 +110,10 @@ def run(args) -> int:
     print(f"{args.suite}: {verdict_line(view, lang)} ({said}, {time.monotonic() - t0:.0f} s)")
     if status != "completed":
         print(f"error: run {status}: {run.manifest.get('message', '')}", file=sys.stderr)
-    return 130 if interrupted else EXIT.get(status, 1)
+    left = run.manifest.get("left_behind") or []
+    for item in left:
+        print(f"error: clean-up left {item['what']} on the deployment ({item['why']}); to remove it: {item['how']}",
+              file=sys.stderr)
+    if interrupted:
+        return 130
+    return EXIT.get(status, 1) if status != "completed" or not left else EXIT_LEFT_BEHIND

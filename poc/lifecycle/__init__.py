@@ -38,6 +38,8 @@ class Deployment:
         self.endpoints: dict[str, str] = {}
         self.accounts: dict[str, Account] = {}
         self.version = "unknown"
+        # what the run made on the deployment and could not remove: {"what": ..., "how": ...} each
+        self.left_behind: list[dict] = []
 
     def up(self) -> None:
         raise NotImplementedError
@@ -72,7 +74,9 @@ class Deployment:
     def write_state(self) -> Path:
         path = self.run_dir / STATE_FILE
         path.write_text(json.dumps(self.state(), indent=2, ensure_ascii=False), encoding="utf-8")
-        os.environ[PASSWORDS_ENV] = json.dumps({r: a.password for r, a in self.accounts.items()})
+        os.environ[PASSWORDS_ENV] = json.dumps({**{r: a.password for r, a in self.accounts.items()},
+                                                **{f"{r}:login": a.login_password for r, a in self.accounts.items()
+                                                   if a.login_password}})
         return path
 
 
@@ -86,7 +90,8 @@ class AttachedDeployment(Deployment):
         self.mode, self.url = state["mode"], state["url"]
         self.endpoints, self.version, self._pids = state["endpoints"], state["version"], state["pids"]
         self.accounts = {r: Account(r, a["username"], passwords.get(r, ""), a["display_name"], a["email"],
-                                    a["password_env"]) for r, a in state["accounts"].items()}
+                                    a["password_env"], passwords.get(f"{r}:login", ""))
+                         for r, a in state["accounts"].items()}
 
     def pids(self) -> dict[str, int]:
         return self._pids

@@ -131,7 +131,9 @@ class Provisioner:
                                 "run and it is not removed afterwards")
 
     def use_app_passwords(self) -> None:
-        """Trade every account's password for an app password (suite.yaml provision.app_passwords)."""
+        """Trade every account's password for an app password (suite.yaml provision.app_passwords).
+        The real passwords are kept in memory: the admin's for the clean-up (which revokes the app
+        passwords), the others for scenarios about signing in with one's own password."""
         if not (self.settings.get("app_passwords") and self.via()):
             return
         for role, account in self.d.accounts.items():
@@ -144,42 +146,73 @@ class Provisioner:
             finally:
                 client.close()
             add_secret(token)
+            account.login_password = account.password
             account.password = token
-            if account not in self.created:
-                self.app_password_accounts.append(account)
+            self.app_password_accounts.append(account)
         if self.admin_client is not None:  # go on provisioning with the admin's app password
             self.admin_client.close()
             self.admin_client = self._client(self.d.accounts["admin"])
 
     # -- clean-up --------------------------------------------------------------------------------
-    def cleanup(self) -> list[str]:
-        """Remove what the run created, unless KEEP; the problems met, as messages."""
-        problems = []
+    def _admin_for_cleanup(self):
+        """The admin's client for the clean-up, signed in with the admin's real password (an app
+        password may be revoked, or be the one thing the deployment stopped accepting)."""
+        admin = self.d.accounts["admin"]
+        real = getattr(admin, "login_password", "") or admin.password
+        from dataclasses import replace
+        return self._client(replace(admin, password=real))
+
+    def cleanup(self) -> list[dict]:
+        """Remove what the run created, unless KEEP. Returns what is left on the deployment, each
+        as {"what", "why", "how"}: named so a person can remove it, and the run says so."""
+        left: list[dict] = []
         if self.d.keep:
             if self.created:
                 self.d.progress("KEEP: the test accounts stay: " + ", ".join(a.username for a in self.created))
-            return problems
-        for account in self.app_password_accounts:
+            return left
+        if self.admin_client is not None:
+            self.admin_client.close()
+            self.admin_client = None
+        if self.created:
+            admin = self._admin_for_cleanup()
+            try:
+                for account in self.created:
+                    try:
+                        admin.delete_user(account.username)
+                        self.d.progress(f"removed the {account.role} account {account.username}")
+                    except Exception as exc:
+                        left.append({"what": f"the {account.role} account {account.username}",
+                                     "why": redact(str(exc)), "how": self._how_to_remove(admin, account.username)})
+            finally:
+                admin.close()
+        # the accounts that stay (given, or existing before): revoke the app passwords the run made,
+        # the admin's last, since it is the one the clean-up above needed
+        removed = {a.username for a in self.created} - {a["what"].rsplit(" ", 1)[-1] for a in left}
+        for account in sorted(self.app_password_accounts, key=lambda a: a.role == "admin"):
+            if account.username in removed:
+                continue  # its app passwords went with the account
             client = self._client(account)
             try:
                 client.delete_app_password()
             except Exception as exc:
-                problems.append(f"revoking the app password of {account.username}: {redact(str(exc))}")
+                left.append({"what": f"an app password of {account.username} (named 'os2skole-poc' or the "
+                                     "harness's user agent in the account's devices and sessions)",
+                             "why": redact(str(exc)),
+                             "how": f"revoke it as {account.username} in Personal settings, Security, "
+                                    "Devices & sessions"})
             finally:
                 client.close()
-        for account in self.created:
-            try:
-                (self.admin_client or self._client(self.d.accounts["admin"])).delete_user(account.username)
-                self.d.progress(f"removed the {account.role} account {account.username}")
-            except Exception as exc:
-                problems.append(f"removing {account.username}: {redact(str(exc))}")
         self.created = []
-        if self.admin_client is not None:
-            self.admin_client.close()
-            self.admin_client = None
-        for p in problems:
-            self.d.progress("warning: clean-up: " + p)
-        return problems
+        self.app_password_accounts = []
+        for item in left:
+            self.d.progress(f"warning: clean-up left {item['what']} ({item['why']}); to remove it: {item['how']}")
+        return left
+
+    def _how_to_remove(self, admin_client, username: str) -> str:
+        hint = getattr(admin_client, "removal_hint", None)
+        if callable(hint):
+            return hint(username)
+        return f"delete the user {username!r} as an administrator of {self.suite.name}"
 
 
 def suite_version(deployment: Deployment, default: str) -> str:
@@ -227,4 +260,4 @@ class ExternalDeployment(Deployment):
     def down(self) -> None:
         provisioner = getattr(self, "provisioner", None)
         if provisioner is not None:
-            provisioner.cleanup()
+            self.left_behind += provisioner.cleanup()

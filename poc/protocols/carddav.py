@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 import vobject
 
 from . import register
-from ._http import Session
+from ._http import Session, credentials_accepted
 from .webdav import DAV, parse_multistatus
 
 CARD = "{urn:ietf:params:xml:ns:carddav}"
@@ -84,6 +84,10 @@ class CardDAVClient:
             if data is not None and data.text:
                 cards.append(vobject.readOne(data.text))
         return cards
+
+    def password_accepted(self, password: str) -> bool:
+        """Does the suite let this account in with that password (a fresh PROPFIND)?"""
+        return credentials_accepted(self.url, self.account.username, password)
 
     def close(self):
         self.session.close()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from . import register
-from ._http import Refused, Session
+from ._http import Refused, Session, credentials_accepted
 
 OK_CODES = {100, 200}
 
@@ -269,6 +269,17 @@ class OCSClient:
             return anon.get(f"{self.base}/public.php/webdav/{quote(path.lstrip('/'))}")
         finally:
             anon.close()
+
+    def password_accepted(self, password: str) -> bool:
+        """Does the suite let this account in with that password? GET cloud/user (the signed-in
+        user's own record) on a fresh connection."""
+        return credentials_accepted(f"{self.base}/ocs/v2.php/cloud/user", self.account.username, password,
+                                    method="GET", headers={"OCS-APIRequest": "true"})
+
+    def removal_hint(self, username: str) -> str:
+        return (f"as an administrator: `php occ user:delete {username}` on the server, or "
+                f"DELETE {self.base}/ocs/v1.php/cloud/users/{quote(username, safe='')} with the header "
+                "OCS-APIRequest: true")
 
     def close(self):
         self.session.close()

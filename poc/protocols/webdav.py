@@ -8,7 +8,7 @@ from typing import IO, Iterable
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from . import register
-from ._http import Session
+from ._http import NotImplementedByServer, Session, credentials_accepted
 
 DAV = "{DAV:}"
 
@@ -46,6 +46,17 @@ class WebDAVClient:
         """The path relative to the root of an href from a multistatus answer."""
         root = urlsplit(self.root).path
         return unquote(urlsplit(href).path)[len(unquote(root)):]
+
+    def same_resource(self, href: str, path: str) -> bool:
+        """Whether an href from the server names the resource at `path`, compared as URLs: the
+        server may escape differently (%c3%a6 or %C3%A6, an escaped or a plain character) and
+        write a collection with or without its trailing slash."""
+        return resource_key(urljoin(self.root, href)) == resource_key(self.url(path))
+
+    def dav_classes(self, path: str = "") -> list[str]:
+        """The compliance classes in the DAV header of OPTIONS (RFC 4918 section 10.1)."""
+        r = self.session.request("OPTIONS", self.url(path), expect=None)
+        return [c.strip() for c in r.headers.get("DAV", "").split(",") if c.strip()]
 
     # -- verbs ---------------------------------------------------------------------------------
     def put(self, path: str, data: bytes | IO | Iterable[bytes], *, content_type="application/octet-stream",
@@ -86,9 +97,8 @@ class WebDAVClient:
         return parse_multistatus(r.content)
 
     def listdir(self, path: str = "") -> list[str]:
-        here = self.url(path).rstrip("/")
         return sorted(e.name for e in self.propfind(path, "1", [DAV + "resourcetype"])
-                      if urljoin(self.root, e.href).rstrip("/") != here)
+                      if not self.same_resource(e.href, path))
 
     def proppatch(self, path: str, props: dict[str, str]):
         sets = "".join(f'<D:set><D:prop>{_prop_xml(k, v)}</D:prop></D:set>' for k, v in props.items())
@@ -101,9 +111,15 @@ class WebDAVClient:
         body = ('<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/>'
                 '</D:lockscope><D:locktype><D:write/></D:locktype>'
                 f'<D:owner>{owner}</D:owner></D:lockinfo>')
-        r = self.session.request("LOCK", self.url(path), data=body.encode(), expect=(200, 201),
-                                 headers={"Timeout": f"Second-{timeout}", "Depth": "0",
-                                          "Content-Type": "application/xml; charset=utf-8"})
+        try:
+            r = self.session.request("LOCK", self.url(path), data=body.encode(), expect=(200, 201),
+                                     headers={"Timeout": f"Second-{timeout}", "Depth": "0",
+                                              "Content-Type": "application/xml; charset=utf-8"})
+        except NotImplementedByServer as exc:
+            classes = self.dav_classes(path)
+            why = ("LOCK not implemented (501); the server announces DAV classes "
+                   f"{', '.join(classes) or 'none'}" + ("" if "2" in classes else ", no class 2 (locking)"))
+            raise NotImplementedByServer(exc.response, why) from None
         token = r.headers.get("Lock-Token", "").strip()
         if not token:
             node = ET.fromstring(r.content).find(f".//{DAV}locktoken/{DAV}href")
@@ -113,8 +129,21 @@ class WebDAVClient:
     def unlock(self, path: str, token: str, expect=204):
         return self.session.request("UNLOCK", self.url(path), headers={"Lock-Token": token}, expect=expect)
 
+    def password_accepted(self, password: str) -> bool:
+        """Does the suite let this account in with that password (a fresh PROPFIND on its root)?"""
+        return credentials_accepted(self.root, self.account.username, password)
+
     def close(self):
         self.session.close()
+
+
+def resource_key(url: str) -> tuple[str, str, str]:
+    """A URL reduced to what names a resource: scheme, host and port in lower case, the path with
+    its escapes decoded (so %c3%a6, %C3%A6 and æ are one) and without a trailing slash."""
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    host = f"{(parts.hostname or '').lower()}:{port}" if parts.hostname else ""
+    return parts.scheme.lower(), host, unquote(parts.path).rstrip("/")
 
 
 def _prop_xml(name: str, value: str | None = None) -> str:

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
+from poc.protocols.webdav import resource_key
+
 CPH = ZoneInfo("Europe/Copenhagen")
 UTC = dt.timezone.utc
 
@@ -39,8 +41,8 @@ def vevents(obj):
 
 @pytest.mark.requirement("CAL-01", "STD-02")
 def test_personal_calendar(calendar_client, calendar):
-    urls = {str(c.url) for c in calendar_client.calendars()}
-    assert str(calendar.url) in urls, "the new calendar is not among the pupil's calendars"
+    urls = {resource_key(str(c.url)) for c in calendar_client.calendars()}
+    assert resource_key(str(calendar.url)) in urls, "the new calendar is not among the pupil's calendars"
     assert calendar.get_display_name().startswith("POC ")
 
 

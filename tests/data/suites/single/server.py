@@ -4,6 +4,8 @@ admin API (/admin/users) that adds and removes accounts in both. Started and sto
 (by PID); passwords reach it only through its environment.
 
     python server.py PORT WORKDIR      # admin password in SINGLE_ADMIN_PASSWORD
+    SINGLE_REFUSE_DELETE=1             # the admin may create accounts but not delete them (403),
+                                       # as on a deployment whose admin lacks that right
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def _save():
 def admin(environ, start_response):
     auth = environ.get("HTTP_AUTHORIZATION", "")
     given = base64.b64decode(auth[6:]).decode("utf-8", "replace") if auth.startswith("Basic ") else ""
-    if not hmac.compare_digest(given, f"{ADMIN[0]}:{ADMIN[1]}"):
+    if not hmac.compare_digest(given.encode("utf-8"), f"{ADMIN[0]}:{ADMIN[1]}".encode("utf-8")):
         start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="admin"'), ("Content-Length", "0")])
         return [b""]
     method, name = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "").strip("/").removeprefix("users").strip("/")
@@ -75,6 +77,8 @@ def admin(environ, start_response):
             users[name] = password
             (files_root / name).mkdir(exist_ok=True)
             _save()
+        elif method == "DELETE" and name in users and os.environ.get("SINGLE_REFUSE_DELETE") == "1":
+            status = "403 Forbidden"
         elif method == "DELETE" and name in users:
             del users[name]
             _save()
