@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import schema, yamlfile
-from .errors import ConfigError, Problem, UnknownSuite
+from .errors import ConfigError, PocError, Problem, UnknownSuite
 
 ROLES = ("pupil", "pupil2", "teacher", "admin")
+REFERENCE = "reference"  # the mode of a reference column (e.g. today's cloud suite): nothing runs
 
 
 @dataclass
@@ -27,6 +28,11 @@ class Account:
     password_env: str = ""
     # the account's own password where `password` was traded for an app password (Nextcloud)
     login_password: str = field(default="", repr=False)
+
+    @property
+    def own_password(self) -> str:
+        """The password the person types (a login page, a sign-in check), never an app password."""
+        return self.login_password or self.password
 
     def __post_init__(self):
         self.display_name = self.display_name or self.username
@@ -46,7 +52,12 @@ class Suite:
 
     @property
     def capabilities(self) -> dict:
-        return self.config["capabilities"]
+        return self.config.get("capabilities") or {}
+
+    @property
+    def is_reference(self) -> bool:
+        """Today's solution as a reference column: no servers, assessed from public sources only."""
+        return self.mode == REFERENCE
 
     def title(self, lang: str = "en") -> str:
         return self.config["title"].get(lang) or self.config["title"]["en"]
@@ -73,7 +84,7 @@ class Suite:
         a deployment we did not create (compose admin, external) must have it set.
         """
         out, missing = {}, []
-        for role, spec in self.config["accounts"].items():
+        for role, spec in (self.config.get("accounts") or {}).items():
             username = os.environ.get(spec.get("username_env", ""), "") or spec["username"]
             password = os.environ.get(spec["password_env"], "")
             if not password:
@@ -153,7 +164,7 @@ def _semantic_problems(located: yamlfile.Located, name: str, capabilities: set[s
     if data["name"] != name:
         problems.append(located.problem(("name",), f"name {data['name']!r} differs from its folder {name!r}"))
     mode = data["mode"]
-    if mode not in data and mode != "external":
+    if mode not in data and mode not in ("external", REFERENCE):
         problems.append(located.problem(("mode",), f"mode {mode!r} needs a {mode!r} section"))
     folder = located.path.parent
     for key in ("local", "compose"):
@@ -162,7 +173,7 @@ def _semantic_problems(located: yamlfile.Located, name: str, capabilities: set[s
             if rel and not (folder / rel).exists():
                 problems.append(located.problem((key,), f"{rel} does not exist in {folder}"))
     protocols = registry()
-    for cap, spec in data["capabilities"].items():
+    for cap, spec in (data.get("capabilities") or {}).items():
         if capabilities is not None and cap not in capabilities:
             problems.append(located.problem(("capabilities", cap),
                                             f"unknown capability {cap!r}; the catalogue knows: {', '.join(sorted(capabilities))}"))
@@ -170,3 +181,14 @@ def _semantic_problems(located: yamlfile.Located, name: str, capabilities: set[s
             problems.append(located.problem(("capabilities", cap, "protocol"),
                                             f"unknown protocol {spec['protocol']!r}; adapters exist for: {', '.join(sorted(protocols))}"))
     return problems
+
+
+def refuse_reference(suite: Suite) -> None:
+    """A reference column has no servers: evaluating, loading or provisioning it is bad input (exit 2)."""
+    if suite.is_reference:
+        raise PocError(f"suite {suite.name!r} is a reference column (mode: reference in "
+                       f"suites/{suite.name}/suite.yaml): there is no server to evaluate. It is assessed from "
+                       f"public sources only (suites/{suite.name}/assessments.yaml) and shown beside the candidates "
+                       f"in the comparison: run `make compare` (add ASSESSMENTS=all to count its proposed "
+                       f"assessments), or `python -m poc assess {suite.name}` for its checklist.")
+

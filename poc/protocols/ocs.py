@@ -98,6 +98,8 @@ class OCSClient:
     def __init__(self, url: str, account, suite=None, *, close_connections: bool = False):
         self.base = url.rstrip("/")
         self.account = account
+        # the interface language the test accounts get (suite.yaml provision.language), if any
+        self.language = ((suite.config.get("provision") or {}).get("language", "") if suite is not None else "")
         self.session = Session(account.username, account.password, close_connections=close_connections,
                                raise_5xx=True)
         self.session.headers["OCS-APIRequest"] = "true"
@@ -182,9 +184,11 @@ class OCSClient:
         """Create the account; True when it was created, False when it existed (its password is set)."""
         if self.user_exists(account.username):
             self.edit_user(account.username, "password", account.password)
+            if self.language:
+                self.edit_user(account.username, "language", self.language)
             return False
         self.create_user(account.username, account.password, display_name=account.display_name,
-                         email=account.email)
+                         email=account.email, language=self.language)
         return True
 
     def ensure_group(self, name: str) -> bool:

@@ -117,8 +117,8 @@ class WebDAVClient:
                                               "Content-Type": "application/xml; charset=utf-8"})
         except NotImplementedByServer as exc:
             classes = self.dav_classes(path)
-            why = ("LOCK not implemented (501); the server announces DAV classes "
-                   f"{', '.join(classes) or 'none'}" + ("" if "2" in classes else ", no class 2 (locking)"))
+            why = ("LOCK not implemented (501)" + ("" if "2" in classes else "; no DAV class 2 (locking)")
+                   + f"; the server announces DAV: {', '.join(classes) or 'nothing'}")
             raise NotImplementedByServer(exc.response, why) from None
         token = r.headers.get("Lock-Token", "").strip()
         if not token:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from . import register
-from ._http import Session
+from ._http import Refused, Session
 
 MIME = {
     "odt": "application/vnd.oasis.opendocument.text",
@@ -57,6 +57,27 @@ def parse_discovery(content: bytes) -> list[Action]:
     return out
 
 
+class NoOfficeServer(Refused):
+    """Nothing that speaks Collabora's API answers at the office address: the verdict stays the
+    suite's `fail` (the capability is declared), and the message says plainly why."""
+
+    def __init__(self, refused: Refused, base: str):
+        self.status = refused.status
+        Exception.__init__(self, f"no office server answers at {base} (it answered {refused.status} to "
+                                 f"{refused.args[0].split(' answered ')[0]}): the suite declares an office "
+                                 "server, but none is installed or reachable there (in external mode, name it "
+                                 "in the POC_<SUITE>_ENDPOINT_OFFICE variable)")
+
+
+def _office_call(base: str, call):
+    try:
+        return call()
+    except Refused as exc:
+        if exc.status in (404, 410):
+            raise NoOfficeServer(exc, base) from None
+        raise
+
+
 @register("wopi")
 class WOPIClient:
     """The office server's WOPI side, as a WOPI host (e.g. Nextcloud) sees it."""
@@ -67,7 +88,7 @@ class WOPIClient:
         self.session = Session(close_connections=close_connections)
 
     def discovery(self) -> list[Action]:
-        r = self.session.get(self.base + "/hosting/discovery", expect=200)
+        r = _office_call(self.base, lambda: self.session.get(self.base + "/hosting/discovery", expect=200))
         return parse_discovery(r.content)
 
     def actions_for(self, ext: str, name: str | None = None) -> list[Action]:
@@ -90,7 +111,8 @@ class ConvertClient:
         ext = PurePosixPath(filename).suffix.lstrip(".")
         files = {"data": (filename, data, MIME.get(ext, "application/octet-stream"))}
         form = {"lang": lang} if lang else None
-        r = self.session.post(f"{self.base}/cool/convert-to/{to}", files=files, data=form, expect=200)
+        r = _office_call(self.base, lambda: self.session.post(f"{self.base}/cool/convert-to/{to}", files=files,
+                                                              data=form, expect=200))
         if not r.content:
             raise ValueError(f"convert-to/{to} of {filename} answered an empty body")
         return r.content

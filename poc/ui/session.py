@@ -43,7 +43,7 @@ def open_session(browser, spec, role: str, *, username: str | None = None, passw
     basic = spec.basic_origins(role)
     if basic and account is not None:
         options["http_credentials"] = {"username": account.username if username is None else username,
-                                       "password": account.password if password is None else password,
+                                       "password": account.own_password if password is None else password,
                                        "origin": basic[0]}
     with clock.in_browser():
         context = browser.new_context(**options)

@@ -19,7 +19,9 @@ Scenarios never name a suite's URLs or selectors; they ask this module. The bloc
         logout: <selector>      # optional: what to click to log out, or a list of steps (open a menu, ...)
         logged_out: <selector>  # visible when nobody is logged in
       pages:                    # the pages visited and audited for privacy, accessibility, timings
-        <name>: {url: ..., ready: <selector>, auth: none | login | basic}
+        <name>: {url: ..., ready: <selector>, auth: none | login | basic, tour: true}
+                                # tour: false leaves a page out of the tour (a journey's page that
+                                #   may be absent, such as an app not installed on every deployment)
       files:
         page: <page name>       # the files view
         upload: {steps: [...], shows: <selector>}   # absent: the page has no upload
@@ -69,6 +71,7 @@ class Page:
     url: str
     ready: str | None
     auth: str
+    tour: bool = True  # visited and audited in the tour (false: a journey's page that may be absent)
 
 
 class UiSpec:
@@ -94,7 +97,12 @@ class UiSpec:
         return self.login.get("method", "form")
 
     def pages(self) -> list[Page]:
-        return [Page(n, p["url"], p.get("ready"), p.get("auth", "login")) for n, p in (self.block.get("pages") or {}).items()]
+        return [Page(n, p["url"], p.get("ready"), p.get("auth", "login"), bool(p.get("tour", True)))
+                for n, p in (self.block.get("pages") or {}).items()]
+
+    def tour_pages(self) -> list[Page]:
+        """The pages the tour visits and audits."""
+        return [p for p in self.pages() if p.tour]
 
     def page(self, name: str) -> Page | None:
         return next((p for p in self.pages() if p.name == name), None)

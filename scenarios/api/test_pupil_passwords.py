@@ -33,7 +33,7 @@ def pupil_sign_in(client_for, suite_deployment):
         client = client_for(capability, "pupil")
         if callable(getattr(client, METHOD, None)):
             account = suite_deployment.accounts["pupil"]
-            right = account.login_password or account.password  # its own password, not an app password
+            right = account.own_password  # its own password, not an app password
             if not client.password_accepted(right):
                 raise RuntimeError(f"the pupil's right password was refused through {capability}: "
                                    "the check below would prove nothing")

@@ -96,7 +96,7 @@ def logged_in_as(open_as, ui, journey):
         if ui.login_method == "form":
             journey.audit("login")
         with journey.step(f"log in as {role}") as step:
-            result = actions.login(session, ui, username=account.username, password=account.password)
+            result = actions.login(session, ui, username=account.username, password=account.own_password)
             assert result.ok, f"the login as {role} was refused: {result.message or 'no logged-in page shown'}"
             if not result.password_asked:
                 step["note"] = "the sign-in page let the user in without asking for the password"
@@ -137,10 +137,10 @@ def run_tour(browser, spec, run_dir, role: str = TOUR_ROLE) -> dict:
             session = j.use(open_session(browser, spec, role, bypass_csp=audit_pass))
             prefix = "audit: " if audit_pass else ""
             logged = False
-            for i, page in enumerate(spec.pages()):
+            for i, page in enumerate(spec.tour_pages()):
                 if page.auth == "login" and not logged:
                     with j.step(f"{prefix}log in as {role}", screenshot=not audit_pass) as step:
-                        result = actions.login(session, spec, username=account.username, password=account.password)
+                        result = actions.login(session, spec, username=account.username, password=account.own_password)
                         assert result.ok, f"the login as {role} was refused: {result.message}"
                         if not result.password_asked:
                             step["note"] = "the sign-in page let the user in without asking for the password"

@@ -42,7 +42,7 @@ def test_log_in_with_the_keyboard_only(ui, open_as, journey):
                 presses = actions.tab_to(page, login["password"], MAX_TABS)
                 assert presses, f"the password field is not reached with Tab ({MAX_TABS} presses)"
                 step["note"] = f"{presses} Tab press(es)"
-            page.keyboard.type(account.password)
+            page.keyboard.type(account.own_password)
         with journey.step("Enter logs in"):
             page.keyboard.press("Enter")
             actions.first_of(page, login["logged_in"], login.get("refused"))
