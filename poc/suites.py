@@ -16,6 +16,14 @@ ROLES = ("pupil", "pupil2", "teacher", "admin")
 REFERENCE = "reference"  # the mode of a reference column (e.g. today's cloud suite): nothing runs
 
 
+def new_password() -> str:
+    """A fresh random password that meets the usual password policies (upper and lower case, a
+    digit, a symbol: Moodle's default policy among them) and holds Danish letters, so every run
+    also checks that the suite takes credentials with æ, ø and å (sent as UTF-8, RFC 7617)."""
+    return secrets.token_urlsafe(15) + "-Æø" + secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") + \
+        secrets.choice("abcdefghijkmnopqrstuvwxyz") + str(secrets.randbelow(10)) + "å"
+
+
 @dataclass
 class Account:
     """A test account. The password lives only in memory and in the environment variable named."""

@@ -26,7 +26,7 @@ import requests
 from ..errors import ConfigError, Problem, SuiteStartError
 from ..redact import add as add_secret
 from ..redact import redact
-from ..suites import Account
+from ..suites import Account, new_password
 from . import Deployment, mode
 
 
@@ -68,7 +68,7 @@ class Provisioner:
         password = os.environ.get(spec["password_env"], "")
         if not password:
             if generate:
-                password = secrets.token_urlsafe(18)
+                password = new_password()
             elif required:
                 raise ConfigError(Problem(self.suite.file("suite.yaml"), None, f"accounts.{role}",
                                           f"set the environment variable {spec['password_env']} to the {role} "

@@ -16,9 +16,13 @@ Follows Moodle's documentation (examples replayed in tests/test_adapters_moodle.
   mod_assign_get_submission_status.
 
 Moodle core has no web-service function that adds an activity (a page or an assignment) to a
-course: ``create_lesson`` and ``create_assignment`` raise NotThroughAPI unless the suite names an
-existing assignment to use (``provision.assignment_cmid_env``), and the flow from hand-in to
-feedback is then tested on that assignment.
+course. The site's administrator runs suites/moodle/provision/enable_webservices.php once; it makes
+a template course (``provision.template``) holding a page and an assignment, and the teacher's
+``create_lesson``/``create_assignment`` import them into the class with Moodle's own Import
+(core_course_import_course), keep the one asked for (core_course_edit_module deletes the other) and
+give it its title (core_update_inplace_editable), as a teacher reuses material from another course.
+The same script creates the administrator's token (Moodle refuses to make one on request for a site
+administrator): the admin account's client takes it from ``provision.admin_token_env``.
 """
 
 from __future__ import annotations
@@ -76,8 +80,14 @@ class MoodleClient(LearningAdapter):
         provision = (suite.config.get("provision") or {}) if suite is not None else {}
         self.service = provision.get("service", DEFAULT_SERVICE)
         self.roles = {**DEFAULT_ROLES, **provision.get("roles", {})}
-        self.category = int(provision.get("category", 1))
+        self.category = provision.get("category", 1)  # an id, or the name of a category
+        self.template = provision.get("template", "")  # short name of the course with the activities
         self.assignment_cmid_env = provision.get("assignment_cmid_env", "")
+        token_env = provision.get("admin_token_env", "")
+        if token is None and token_env and getattr(account, "role", "") == "admin" and os.environ.get(token_env):
+            token = os.environ[token_env]
+            from ..redact import add
+            add(token)
         self.session = Session(close_connections=close_connections)
         self._token = token
         self._userid: int | None = None
@@ -109,6 +119,26 @@ class MoodleClient(LearningAdapter):
             kind = MoodleForbidden if answer.get("errorcode") in FORBIDDEN_CODES else MoodleError
             raise kind(function, answer)
         return answer
+
+    def password_accepted(self, password: str) -> bool:
+        """Does Moodle let this account sign in with that password? /login/token.php on a fresh
+        connection: a token is in; Moodle's invalidlogin is refused."""
+        with Session(close_connections=True) as fresh:
+            r = fresh.post(self.base + TOKEN, data={"username": self.account.username, "password": password,
+                                                    "service": self.service}, expect=200)
+        answer = r.json()
+        if "token" in answer:
+            from ..redact import add
+            add(answer["token"])
+            return True
+        if answer.get("errorcode") == "invalidlogin":
+            return False
+        raise MoodleError("login/token.php", {"errorcode": answer.get("errorcode", ""),
+                                              "message": answer.get("error", "")})
+
+    def removal_hint(self, username: str) -> str:
+        return (f"as an administrator: Site administration > Users > Browse list of users, delete {username!r} "
+                f"(or core_user_delete_users through the web services)")
 
     # -- who am I --------------------------------------------------------------------------------
     def site_info(self) -> dict:
@@ -146,25 +176,67 @@ class MoodleClient(LearningAdapter):
             return False
         first, _, last = (account.display_name or account.username).partition(" ")
         userid = self.create_user(account.username, account.password, first, last or first, account.email)
-        if account.role == "teacher":  # course creator, so the teacher can create a class (a course)
-            self.call("core_role_assign_roles", assignments=[{
-                "roleid": self.roles.get("coursecreator", 2), "userid": userid, "contextlevel": "system",
-                "instanceid": 0}])
+        if account.role == "teacher":
+            self._teacher_rights(userid)
         return True
+
+    def _teacher_rights(self, userid: int) -> None:
+        """The school's set-up for a teacher: manager of the school's course category, so the teacher
+        creates courses there and runs them (enrols, imports material, grades). Moodle's own course
+        form enrols a course's creator as its teacher (creatornewroleid); its web service does not,
+        so a system-wide course creator could create a class through the API but not enrol into it."""
+        self.call("core_role_assign_roles", assignments=[{
+            "roleid": self.roles.get("manager", 1), "userid": userid, "contextlevel": "coursecat",
+            "instanceid": self.category_id}])
+
+    @property
+    def category_id(self) -> int:
+        if isinstance(self.category, int) or str(self.category).isdigit():
+            return int(self.category)
+        found = self.call("core_course_get_categories", criteria=[{"key": "name", "value": self.category}])
+        if not found:
+            raise LearningError(f"no Moodle course category {self.category!r}: run the provisioning script "
+                                "(suites/moodle/provision/enable_webservices.php) on the site first")
+        self.category = int(found[0]["id"])
+        return self.category
 
     # -- classes (courses) -----------------------------------------------------------------------
     def create_class(self, name: str) -> ClassRef:
         shortname = name if len(name) <= 100 else name[:100]
         created = self.call("core_course_create_courses", courses=[{
-            "fullname": name, "shortname": shortname, "categoryid": self.category}])
-        return ClassRef(str(created[0]["id"]), name)
+            "fullname": name, "shortname": shortname, "categoryid": self.category_id}])
+        course = ClassRef(str(created[0]["id"]), name)
+        if getattr(self.account, "role", "") != "admin":
+            # what Moodle's own course form does for a course's creator (creatornewroleid): the
+            # creator becomes the course's teacher, so the course is among the teacher's own
+            self.call("enrol_manual_enrol_users", enrolments=[{
+                "roleid": self.roles["teacher"], "userid": self.userid, "courseid": int(course.id)}])
+        return course
 
     def delete_class(self, class_id: str) -> None:
         self.call("core_course_delete_courses", courseids=[int(class_id)])
 
     def enrol(self, class_id: str, username: str, role: str = "pupil") -> None:
         self.call("enrol_manual_enrol_users", enrolments=[{
-            "roleid": self.roles[role], "userid": self.user_id(username), "courseid": int(class_id)}])
+            "roleid": self.roles[role], "userid": self.user_id_for_class(class_id, username),
+            "courseid": int(class_id)}])
+
+    def user_id_for_class(self, class_id, username: str) -> int:
+        """A user's id as a teacher finds it: among the class's participants, else among the users
+        the course's manual enrolment may add (what Moodle's "Enrol users" dialog searches). A
+        site administrator may look anyone up (core_user_get_users_by_field); a teacher may not."""
+        for user in self.call("core_enrol_get_enrolled_users", courseid=int(class_id)):
+            if user.get("username") == username:
+                return int(user["id"])
+        # enrolid 0: every user the course could enrol, as the "Enrol users" dialog searches them;
+        # Moodle matches the search on names and identity fields and does not return user names
+        found = self.call("core_enrol_get_potential_users", courseid=int(class_id), enrolid=0, search=username,
+                          searchanywhere=0, page=0, perpage=20)
+        exact = [u for u in found if u.get("username") == username
+                 or str(u.get("email", "")).lower().startswith(username.lower() + "@")]
+        if len(exact) == 1 or len(found) == 1:
+            return int((exact or found)[0]["id"])
+        return self.user_id(username)
 
     def participants(self, class_id: str) -> list[Participant]:
         by_id = {v: k for k, v in self.roles.items()}
@@ -182,9 +254,40 @@ class MoodleClient(LearningAdapter):
         return {"sections": self.call("core_course_get_contents", courseid=int(class_id))}
 
     # -- material --------------------------------------------------------------------------------
+    def _from_template(self, class_id, keep: str, title: str) -> str:
+        """Import the template course's activities into the class, keep the one of module `keep`
+        (page, assign) with the given title, delete the others; the kept module's cmid."""
+        if not self.template:
+            raise NotThroughAPI("Moodle core web services have no function that adds an activity to a course, "
+                                "and the suite names no template course to import it from (provision.template)")
+        found = self.call("core_course_get_courses_by_field", field="shortname", value=self.template)
+        if not found.get("courses"):
+            raise LearningError(f"no template course {self.template!r}: run the provisioning script "
+                                "(suites/moodle/provision/enable_webservices.php) on the site first")
+        before = {m["id"] for m in self._modules(class_id)}
+        self.call("core_course_import_course", importfrom=int(found["courses"][0]["id"]), importto=int(class_id),
+                  deletecontent=0, options=[{"name": "activities", "value": 1}, {"name": "blocks", "value": 0},
+                                            {"name": "filters", "value": 0}])
+        new = [m for m in self._modules(class_id) if m["id"] not in before]
+        kept = next((m for m in new if m.get("modname") == keep), None)
+        if kept is None:
+            raise LearningError(f"the template course {self.template!r} holds no {keep} to import")
+        for m in new:
+            if m is not kept:
+                self.call("core_course_edit_module", action="delete", id=int(m["id"]))
+        self.call("core_update_inplace_editable", component="core_course", itemtype="activityname",
+                  itemid=str(kept["id"]), value=title)
+        return str(kept["id"])
+
+    def _modules(self, class_id) -> list[dict]:
+        return [m for section in self.call("core_course_get_contents", courseid=int(class_id))
+                for m in section.get("modules", [])]
+
     def create_lesson(self, class_id, title, text, attachment=None) -> LessonRef:
-        raise NotThroughAPI("Moodle core web services have no function that adds a page or resource to a "
-                            "course (checked against the function list of Moodle 4.x)")
+        if attachment is not None:
+            raise NotThroughAPI("Moodle core web services cannot upload a file into a course's material, and "
+                                "the template's page holds no attachment")
+        return LessonRef(self._from_template(class_id, "page", title), title, str(class_id))
 
     def lessons(self, class_id: str) -> list[LessonRef]:
         out = []
@@ -198,8 +301,7 @@ class MoodleClient(LearningAdapter):
     def create_assignment(self, class_id, title, due, text="") -> AssignmentRef:
         cmid = os.environ.get(self.assignment_cmid_env, "") if self.assignment_cmid_env else ""
         if not cmid:
-            raise NotThroughAPI("Moodle core web services have no function that adds an assignment to a course; "
-                                f"name an existing one in {self.assignment_cmid_env or 'provision.assignment_cmid_env'}")
+            cmid = self._from_template(class_id, "assign", title)
         for course in self.call("mod_assign_get_assignments", courseids=[int(class_id)])["courses"]:
             for a in course.get("assignments", []):
                 if str(a["cmid"]) == str(cmid):
@@ -219,6 +321,9 @@ class MoodleClient(LearningAdapter):
         warnings = self.call("mod_assign_save_submission", assignmentid=int(assignment.id), plugindata={
             "onlinetext_editor": {"text": text, "format": 1, "itemid": 0}})
         _no_warnings("mod_assign_save_submission", warnings)
+        status = self.call("mod_assign_get_submission_status", assignid=int(assignment.id))
+        if ((status.get("lastattempt") or {}).get("submission") or {}).get("status") == "submitted":
+            return  # an assignment without drafts takes the saved text as handed in
         warnings = self.call("mod_assign_submit_for_grading", assignmentid=int(assignment.id),
                              acceptsubmissionstatement=1)
         _no_warnings("mod_assign_submit_for_grading", warnings)
@@ -230,13 +335,14 @@ class MoodleClient(LearningAdapter):
             for s in a.get("submissions", []):
                 statuses[int(s["userid"])] = s.get("status", "")
         names = {}
-        if statuses:
-            for u in self.call("core_user_get_users_by_field", field="id", values=sorted(statuses)):
+        if statuses:  # the teacher knows the class's participants (not every user of the site)
+            for u in self.call("core_enrol_get_enrolled_users", courseid=int(assignment.class_id)):
                 names[int(u["id"])] = u["username"]
         return {names.get(uid, str(uid)): status for uid, status in statuses.items()}
 
     def grade(self, assignment: AssignmentRef, username: str, grade: float, comment: str) -> None:
-        self.call("mod_assign_save_grade", assignmentid=int(assignment.id), userid=self.user_id(username),
+        self.call("mod_assign_save_grade", assignmentid=int(assignment.id),
+                  userid=self.user_id_for_class(assignment.class_id, username),
                   grade=grade, attemptnumber=-1, addattempt=0, workflowstate="", applytoall=1,
                   plugindata={"assignfeedbackcomments_editor": {"text": comment, "format": 1}})
 
