@@ -1,6 +1,7 @@
 # OS2skole PoC harness. `make evaluate` sets itself up on first use.
-# Variables: SUITE (default baseline), ONLY=api|ui|load, LOAD=0 (no load stage), URL=<external deployment>,
+# Variables: SUITE (default baseline), ONLY=api|ui|conformance|load, LOAD=0 (no load stage), URL=<external deployment>,
 #            PROVISION=0, KEEP=1, WORKERS=N, LANG=da (Danish reports);
+#            ASSESSMENTS=confirmed|all (count only confirmed manual assessments, the default, or proposed ones too);
 #            for `make load`: PROFILE=morning|deadline|steady, SIZE=XS|S|M|L|XL, CAPACITY=1, WORKERS=N, DURATION=s.
 SHELL := /bin/bash
 SUITE ?= baseline
@@ -10,19 +11,21 @@ STAMP := .venv/.installed
 EVAL_ARGS := --suite $(SUITE) $(if $(ONLY),--only $(ONLY)) $(if $(URL),--url "$(URL)") \
              $(if $(filter 0,$(PROVISION)),--no-provision) $(if $(filter 1,$(KEEP)),--keep) \
              $(if $(WORKERS),--workers $(WORKERS)) $(if $(filter 0,$(LOAD)),--no-load)
+EVAL_ARGS += $(if $(ASSESSMENTS),--assessments $(ASSESSMENTS))
 LOAD_ARGS := --suite $(SUITE) $(if $(PROFILE),--profile $(PROFILE)) $(if $(SIZE),--size $(SIZE)) \
              $(if $(filter 1,$(CAPACITY)),--capacity) $(if $(WORKERS),--workers $(WORKERS)) \
              $(if $(DURATION),--duration $(DURATION)) $(if $(URL),--url "$(URL)")
 
-.PHONY: setup setup-suites evaluate load provision validate compare test bench clean help
+.PHONY: setup setup-suites evaluate load provision validate compare assess test bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make evaluate [SUITE=baseline]   evaluate a suite and write reports/<suite>.html + reports/comparison.html"
 	@echo "make load [SUITE=..] PROFILE=morning SIZE=S | CAPACITY=1 | WORKERS=4   school-scale load with Locust"
-	@echo "make test                        the harness's own tests (real servers included)"
+	@echo "make test                        the harness's own tests (real servers included; sets up what they need first)"
 	@echo "make validate                    check requirements.yaml, suites/*/suite.yaml, assessments and markers"
 	@echo "make compare                     rebuild reports/comparison.html from the runs on disk"
+	@echo "make assess SUITE=..             the checklist of a suite's manual requirements (ASSESSMENTS=all counts proposed ones)"
 	@echo "make bench                       print the speed figures (scoring, rendering, a whole evaluate)"
 	@echo "make provision SUITE=.. SIZE=XS|S  provision a school (classes, teachers, pupils) on a suite and check it"
 	@echo "make setup                       create .venv and install the pinned packages"
@@ -57,10 +60,15 @@ load: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m poc validate
 
-compare: $(STAMP)
-	POC_LANG="$(LANG)" $(PY) -m poc compare
+assess: $(STAMP)
+	$(PY) -m poc assess $(SUITE)
 
-test: $(STAMP)
+compare: $(STAMP)
+	POC_LANG="$(LANG)" $(PY) -m poc compare $(if $(ASSESSMENTS),--assessments $(ASSESSMENTS))
+
+# the harness's tests need the local suites' servers, Chromium, LibreOffice and litmus: set them up first
+# (Debian packages as root, Kolibri's own venv), so that a newcomer's `make test` skips nothing CI runs
+test: setup-suites
 	$(PY) -m pytest tests -q
 
 bench: $(STAMP)

@@ -36,6 +36,21 @@ STRINGS = {
         "open_report": "open report", "score": "Score", "title": "Title", "verdicts": "Verdicts",
         "no_runs": "No runs yet. Run: make evaluate SUITE=baseline",
         "offline_note": "This page is self-contained: opening it makes no network request.",
+        # manual assessments: proposed (drafted from public sources) vs confirmed, and the reference columns
+        "proposed": "proposed", "confirmed": "confirmed", "not_counted": "not counted",
+        "assessment_proposed": "Proposed (draft from public sources, to be confirmed)",
+        "assessment_confirmed": "Confirmed", "assessment_open": "Open", "sources": "Sources", "read_on": "read",
+        "consulted": "Consulted", "assessments_counted": "Manual assessments counted",
+        "assessments_confirmed": "confirmed only", "assessments_all": "confirmed and proposed",
+        "manual_counts": ("{manual} requirements need a person's judgement: {confirmed} confirmed, {proposed} proposed "
+                          "({proposed_counted} of them counted), {open} open, {unassessed} not assessed yet."),
+        "reference_group": "Today's solution (reference)",
+        "reference_intro": ("Reference columns for the cloud suites schools use today. Nothing of them is installed "
+                            "or run here: they are assessed from public sources only (above all the Danish Data "
+                            "Protection Agency's decisions and the vendors' published terms), so every automated "
+                            "requirement is not tested for them and their score covers the manual requirements only."),
+        "reference_short": "reference, no server", "reference_note": "reference: no server, public sources only",
+        "status_reference": "reference (public sources only)", "candidates": "Candidates (evaluated here)",
         "pass": "pass", "partial": "partial", "fail": "fail", "unsupported": "unsupported",
         "error": "error", "not-tested": "not tested", "skipped": "skipped",
         "must": "Must", "should": "Should", "could": "Could", "wont": "Won't",
@@ -46,6 +61,23 @@ STRINGS = {
         "legend_not-tested": "no scenario or assessment yet",
         "verdict_line": "Overall {overall}, {knockouts} Must knock-out(s), coverage {coverage}",
         "mismatch": "Runs compared", "category_scores": "Category scores",
+        "scope": "Scope", "scope_all": "all scenarios", "scope_only": "{kind} only",
+        "scope_no_load": "load stage left out", "scope_selection": "only {n} chosen file(s) or scenario(s)",
+        "scope_deselected": "{n} scenario(s) left out", "kind_api": "API", "kind_ui": "UI (browser)",
+        "kind_load": "load", "kind_conformance": "conformance suites", "disputed": "disputed by a conformance suite", "attempt": "attempt", "attempts": "Attempts (not in the comparison)",
+        "attempts_intro": ("Runs that were not complete, made since a suite's latest complete run (all of them for "
+                           "a suite that has none): the suite did not start, the run was cut short or interrupted, "
+                           "or it covered only part of the scenarios (ONLY=, -k). They are listed here and never "
+                           "replace a complete run."),
+        "attempts_more": "{n} older attempt(s) are listed in comparison.json.",
+        "newer_attempts": "{n} newer attempt(s), not compared", "no_complete_run": "No complete run yet",
+        "standin_note": "Shown is an attempt: the verdicts it recorded, not a score.",
+        "shown_in_column": "shown in the suite's column",
+        "attempt_report": ("An attempt ({status}; {scope}): it does not replace the suite's latest complete run "
+                           "in the comparison and is not scored there."),
+        "attempt_kept": "an attempt: the comparison keeps run {run} of {date}",
+        "attempt_none": "an attempt: this suite has no complete run yet",
+        "no_verdicts": "no verdicts: the suite did not start",
     },
     "da": {
         "report_title": "OS2skole proof of concept", "comparison_title": "Sammenligning af løsninger",
@@ -78,6 +110,21 @@ STRINGS = {
         "open_report": "åbn rapport", "score": "Score", "title": "Titel", "verdicts": "Resultater",
         "no_runs": "Ingen kørsler endnu. Kør: make evaluate SUITE=baseline",
         "offline_note": "Siden er selvstændig: den henter intet fra netværket, når den åbnes.",
+        # manuelle vurderinger: foreslået (udkast fra offentlige kilder) eller bekræftet, og referencekolonnerne
+        "proposed": "foreslået", "confirmed": "bekræftet", "not_counted": "tæller ikke med",
+        "assessment_proposed": "Foreslået (udkast fra offentlige kilder, skal bekræftes)",
+        "assessment_confirmed": "Bekræftet", "assessment_open": "Åben", "sources": "Kilder", "read_on": "læst",
+        "consulted": "Konsulteret", "assessments_counted": "Manuelle vurderinger, der tæller med",
+        "assessments_confirmed": "kun bekræftede", "assessments_all": "bekræftede og foreslåede",
+        "manual_counts": ("{manual} krav kræver en persons vurdering: {confirmed} bekræftet, {proposed} foreslået "
+                          "({proposed_counted} af dem tæller med), {open} åbne, {unassessed} endnu ikke vurderet."),
+        "reference_group": "Dagens løsning (reference)",
+        "reference_intro": ("Referencekolonner for de skyløsninger, skolerne bruger i dag. Intet af dem er installeret "
+                            "eller kørt her: de er vurderet ud fra offentlige kilder alene (først og fremmest "
+                            "Datatilsynets afgørelser og leverandørernes offentliggjorte vilkår), så alle automatiske "
+                            "krav er ikke testet for dem, og deres score dækker kun de manuelle krav."),
+        "reference_short": "reference, ingen server", "reference_note": "reference: ingen server, kun offentlige kilder",
+        "status_reference": "reference (kun offentlige kilder)", "candidates": "Kandidater (evalueret her)",
         "pass": "bestået", "partial": "delvist", "fail": "ikke bestået", "unsupported": "understøttes ikke",
         "error": "fejl", "not-tested": "ikke testet", "skipped": "sprunget over",
         "must": "Skal", "should": "Bør", "could": "Kan", "wont": "Ikke nu",
@@ -88,6 +135,23 @@ STRINGS = {
         "legend_not-tested": "intet scenarie eller vurdering endnu",
         "verdict_line": "Samlet {overall}, {knockouts} knock-out(s) på skal-krav, dækning {coverage}",
         "mismatch": "Sammenlignede kørsler", "category_scores": "Kategoriscorer",
+        "scope": "Omfang", "scope_all": "alle scenarier", "scope_only": "kun {kind}",
+        "scope_no_load": "belastningstrinnet udeladt", "scope_selection": "kun {n} udvalgt(e) fil(er) eller scenarie(r)",
+        "scope_deselected": "{n} scenarie(r) udeladt", "kind_api": "API", "kind_ui": "brugerflade (browser)",
+        "kind_load": "belastning", "kind_conformance": "konformitetstests", "disputed": "omstridt af en konformitetstest", "attempt": "forsøg", "attempts": "Forsøg (indgår ikke i sammenligningen)",
+        "attempts_intro": ("Kørsler, der ikke var fuldstændige, siden en løsnings seneste fuldstændige kørsel (alle, "
+                           "for en løsning uden en sådan): løsningen startede ikke, kørslen blev afbrudt, eller den "
+                           "dækkede kun en del af scenarierne (ONLY=, -k). De vises her og erstatter aldrig en "
+                           "fuldstændig kørsel."),
+        "attempts_more": "{n} ældre forsøg står i comparison.json.",
+        "newer_attempts": "{n} nyere forsøg, ikke sammenlignet", "no_complete_run": "Ingen fuldstændig kørsel endnu",
+        "standin_note": "Vist er et forsøg: de resultater, det registrerede, ikke en score.",
+        "shown_in_column": "vist i løsningens kolonne",
+        "attempt_report": ("Et forsøg ({status}; {scope}): det erstatter ikke løsningens seneste fuldstændige "
+                           "kørsel i sammenligningen og indgår ikke i dens score."),
+        "attempt_kept": "et forsøg: sammenligningen beholder kørsel {run} fra {date}",
+        "attempt_none": "et forsøg: løsningen har endnu ingen fuldstændig kørsel",
+        "no_verdicts": "ingen resultater: løsningen startede ikke",
     },
 }
 

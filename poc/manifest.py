@@ -13,7 +13,8 @@ from . import __version__
 from .suites import repo_root
 
 PACKAGES = ("pytest", "requests", "caldav", "icalendar", "vobject", "pandas", "jinja2", "jsonschema", "pyyaml",
-            "locust", "playwright", "radicale", "wsgidav", "urllib3", "urllib3-future", "niquests")
+            "locust", "playwright", "radicale", "wsgidav", "urllib3", "urllib3-future", "niquests",
+            "caldav-server-tester")
 
 
 def sha256(path: Path) -> str:
@@ -58,7 +59,7 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-KINDS = ("api", "ui", "load")
+KINDS = ("api", "ui", "load", "conformance")
 # pytest options whose value is the next argument (to read the scope of a run recorded before "scope")
 _VALUED = {"-k", "-m", "-c", "-p", "-o", "-n", "--rootdir", "--suite", "--run-dir", "--catalogue", "--url",
            "--deselect", "--tb", "--maxfail", "--basetemp", "--confcutdir", "--ignore", "--ignore-glob"}

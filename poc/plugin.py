@@ -18,11 +18,11 @@ import pytest
 
 from . import catalogue as catalogue_mod
 from . import manifest as manifest_mod
-from . import runs, suites
+from . import junit, runs, suites
 from .errors import PocError, SuiteDied
 from .lifecycle import AttachedDeployment, Deployment, deployment, sigterm_as_interrupt
 from .redact import export_to_env, redact, redact_logs
-from .verdicts import ERROR, FAIL, PASS, UNSUPPORTED, Unsupported, classify
+from .verdicts import ERROR, FAIL, PASS, UNSUPPORTED, Unsupported, classify, unsupported
 
 KEY = pytest.StashKey["Recorder"]()
 
@@ -83,7 +83,7 @@ class Recorder:
         opts = {"url": self.config.getoption("url"), "provision": not self.config.getoption("no_provision"),
                 "keep": self.config.getoption("keep"), "args": [a for a in self.config.invocation_params.args]}
         self.manifest = manifest_mod.build(self.run_dir.name, self.suite, self.catalogue, started=runs.now(),
-                                           options=opts)
+                                           options=opts, scope=_scope(self.config))
         runs.write_json(self.run_dir / runs.MANIFEST, self.manifest)
         self._previous_sigterm = signal.signal(signal.SIGTERM, sigterm_as_interrupt)
         self.deployment = deployment(self.suite, self.run_dir, url=opts["url"], provision=opts["provision"],
@@ -144,10 +144,33 @@ class Recorder:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
         if self.start_error:
-            raise SuiteDied(f"the suite did not start: {self.start_error.splitlines()[0]}")
-        dead = self.deployment.dead() if self.deployment else []
-        if dead:
-            raise SuiteDied("the suite died during the run: " + "; ".join(dead))
+            broken = f"the suite did not start: {self.start_error.splitlines()[0]}"
+        else:
+            dead = self.deployment.dead() if self.deployment else []
+            if not dead:
+                return
+            broken = "the suite died during the run: " + "; ".join(dead)
+        lacking = self.lacking(item)
+        if lacking:  # what the suite does not offer stays unsupported, whatever happened to the run
+            if not self.start_error:  # the run is still cut short, even if no later scenario says so
+                item.user_properties.append(("poc_suite_died", broken))
+            unsupported(f"{lacking} ({broken})")
+        raise SuiteDied(broken)
+
+    def lacking(self, item) -> str | None:
+        """Why `item` could not run on this suite even if it were up, known without reaching it: it
+        asks for a capability the suite does not declare (a `capability` marker, or one of the
+        capability fixtures), or for the browser on a suite with no `ui:` block."""
+        names = set(getattr(item, "fixturenames", ()))
+        needs = {m.args[0] for m in item.iter_markers("capability") if m.args}
+        needs |= {cap for fixture, cap in CAPABILITY_FIXTURES.items() if fixture in names}
+        offered = set(self.suite.capabilities) | self.catalogue.implicit_capabilities
+        missing = sorted(needs - offered)
+        if missing:
+            return f"{self.suite.name} does not offer the capability {missing[0]!r}"
+        if "ui" in names and not self.suite.config.get("ui"):
+            return f"{self.suite.name} offers a web interface but its suite.yaml has no ui: block with page details"
+        return None
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -159,7 +182,8 @@ class Recorder:
         report = outcome.get_result()
         verdict, message = None, ""
         if report.passed and call.when == "call":
-            verdict = PASS
+            # a pass may say what it rests on (e.g. "the pupil's own download over WebDAV"): poc.privacy.note()
+            verdict, message = PASS, "; ".join(v for k, v in item.user_properties if k == "poc_note")
         elif report.skipped:
             exc = call.excinfo.value if call.excinfo else None
             if isinstance(exc, Unsupported):
@@ -264,8 +288,27 @@ class Recorder:
         if left:  # test data the run made on the deployment and could not remove, with how to remove it
             self.manifest["left_behind"] = [{k: redact(str(v)) for k, v in item.items()} for item in left]
         runs.write_json(self.run_dir / runs.MANIFEST, self.manifest)
+        try:  # the results as JUnit XML for other tools' CI; results.jsonl stays the record
+            junit.write(self.run_dir)
+        except Exception as exc:
+            self.say(f"warning: {junit.FILE} was not written: {exc}")
         signal.signal(signal.SIGTERM, self._previous_sigterm)
         self.say(f"run {self.run_dir.name}: {status}; results in {self.run_dir}")
+
+
+# the fixtures through which a scenario asks for a capability (scenarios/conftest.py, scenarios/ui/conftest.py);
+# a scenario that reaches one through client_for(...) alone can say so with @pytest.mark.capability(name)
+CAPABILITY_FIXTURES = {"files": "files", "calendar": "calendar", "calendar_client": "calendar",
+                       "contacts": "contacts", "addressbook": "contacts", "ui": "web-ui"}
+
+
+def _scope(config) -> dict:
+    """The part of the scenarios this pytest run covers (manifest "scope"): its paths, -k, -m, --deselect."""
+    base = Path(config.invocation_params.dir)
+    paths = [a if Path(a.split("::")[0]).is_absolute() else str(base / a) for a in map(str, config.args)]
+    return manifest_mod.scope(paths, keyword=config.getoption("keyword", None) or None,
+                              markers=config.getoption("markexpr", None) or None,
+                              deselected=config.getoption("deselect", None) or [])
 
 
 def _kind(nodeid: str) -> str:

@@ -130,17 +130,13 @@ class SuiteRuns:
             return self.complete
         if not self.attempts:
             return None
-        return min(self.attempts, key=lambda r: (_ATTEMPT_RANK.get(r.manifest.get("status"), 3),
-                                                 _desc(r.manifest.get("started", ""))))
+        # attempts are newest first, and min() keeps the first of the best: the newest of the best kind
+        return min(self.attempts, key=lambda r: _ATTEMPT_RANK.get(r.manifest.get("status"), 3))
 
     @property
     def newest(self) -> Run | None:
         every = ([self.complete] if self.complete else []) + self.attempts
         return max(every, key=lambda r: r.manifest.get("started", ""), default=None)
-
-
-def _desc(text: str) -> tuple:
-    return tuple(-ord(c) for c in text)
 
 
 def comparison_runs(root: Path | None = None, extra: list[Run] | tuple = ()) -> dict[str, SuiteRuns]:

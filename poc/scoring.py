@@ -3,7 +3,9 @@ the Must knock-outs and an overall score. Weights come only from the catalogue.
 
 Rules (DESIGN.md, "Scoring"):
 - a requirement whose capability the suite does not offer is `unsupported`;
-- a manual assessment, where an evaluator wrote one, is the requirement's verdict;
+- a manual assessment, where an evaluator wrote one, is the requirement's verdict; a `proposed` one
+  (drafted from public sources) only when the evaluator chooses so (assessments_mode="all"),
+  otherwise it is shown beside the verdict and not counted;
 - otherwise its scenarios decide: all pass -> `pass`; some pass -> `partial` (credit = the share
   that passed); none pass -> `fail` if any failed, else `error`; only `unsupported` scenarios ->
   `unsupported`; no scenario -> `not-tested`;
@@ -49,8 +51,13 @@ def catalogue_frame(catalogue) -> pd.DataFrame:
 
 
 def requirement_verdicts(catalogue, offered: set[str], results: pd.DataFrame,
-                         assessments: list[dict] | None = None, *, frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The verdict, credit and scenario counts of every requirement in the catalogue."""
+                         assessments: list[dict] | None = None, *, frame: pd.DataFrame | None = None,
+                         assessments_mode: str = "confirmed") -> pd.DataFrame:
+    """The verdict, credit and scenario counts of every requirement in the catalogue.
+
+    assessments_mode: "confirmed" counts only confirmed manual assessments (the default), "all"
+    counts proposed ones too. A proposed assessment that is not counted leaves the verdict to the
+    scenarios (mostly `not-tested`) and is kept in `assessment_status`/`proposed_verdict`."""
     req = (frame if frame is not None else catalogue_frame(catalogue)).copy()
     if not {"requirement", "verdict"} <= set(results.columns):
         results = pd.DataFrame(columns=["requirement", "verdict"])
@@ -68,6 +75,8 @@ def requirement_verdicts(catalogue, offered: set[str], results: pd.DataFrame,
     req["passed"] = passed
     req["manual"] = False
     req["note"] = ""
+    req["assessment_status"] = ""  # confirmed | proposed, where the suite has an assessment
+    req["proposed_verdict"] = ""   # the verdict of a proposed assessment that was not counted
     lacking = ~req["capability"].isin(list(offered))
     req.loc[lacking, ["verdict", "credit", "note"]] = [UNSUPPORTED, 0.0, "capability not offered"]
     for a in assessments or []:
@@ -75,8 +84,13 @@ def requirement_verdicts(catalogue, offered: set[str], results: pd.DataFrame,
         if rid not in req.index:
             continue
         v = a["verdict"]
+        status = a.get("status", "confirmed")
+        req.loc[rid, "assessment_status"] = status
+        if status != "confirmed" and assessments_mode != "all":
+            req.loc[rid, "proposed_verdict"] = v
+            continue
         credit = {PASS: 1.0, PARTIAL: float(a.get("share", 0.5))}.get(v, 0.0)
-        req.loc[rid, ["verdict", "credit", "manual", "note"]] = [v, credit, True, a.get("comment", "")]
+        req.loc[rid, ["verdict", "credit", "manual", "note"]] = [v, credit, True, a.get("reason") or a.get("comment", "")]
     req.loc[req["verdict"] == NOT_TESTED, "credit"] = np.nan
     return req
 
@@ -103,12 +117,14 @@ def overall_score(cats: pd.DataFrame) -> float | None:
 
 
 def score(catalogue, suite: str, offered: set[str], results: pd.DataFrame, assessments: list[dict] | None = None,
-          *, frame: pd.DataFrame | None = None, meta: dict | None = None) -> SuiteScore:
+          *, frame: pd.DataFrame | None = None, meta: dict | None = None,
+          assessments_mode: str = "confirmed") -> SuiteScore:
     offered = set(offered) | catalogue.implicit_capabilities
-    req = requirement_verdicts(catalogue, offered, results, assessments, frame=frame)
+    req = requirement_verdicts(catalogue, offered, results, assessments, frame=frame,
+                               assessments_mode=assessments_mode)
     cats = category_scores(catalogue, req)
     knockouts = req[(req["priority"] == "must") & (req["verdict"] != PASS)]
     # what the suite did not do first, what nobody has checked yet last; catalogue order within
     order = {FAIL: 0, PARTIAL: 1, UNSUPPORTED: 2, ERROR: 3, NOT_TESTED: 4}
     knockouts = knockouts.iloc[sorted(range(len(knockouts)), key=lambda i: order.get(knockouts["verdict"].iloc[i], 5))]
-    return SuiteScore(suite, req, cats, overall_score(cats), knockouts, meta or {})
+    return SuiteScore(suite, req, cats, overall_score(cats), knockouts, {**(meta or {}), "assessments": assessments_mode})

@@ -1,5 +1,6 @@
 """Checks of everything a run depends on, before anything runs: the catalogue, every suite file,
-every assessment file and every scenario's requirement markers."""
+every assessment file, every scenario's requirement markers and the conformance cross-check table
+(scenarios/conformance/crosscheck.yaml)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,9 @@ def validate(root: Path | None = None, catalogue_path: Path | None = None, suite
         if rid not in catalogue.requirements:
             problems.append(Problem(rel, line, name, f"marker names unknown requirement {rid!r}"))
         markers.setdefault(rid, []).append(f"{rel}:{line} {name}")
+    from .conformance import crosscheck  # which verdicts the conformance suites can dispute
+    if (root / "scenarios" / "conformance").is_dir():  # (a scenarios folder of a test's own may have none)
+        problems += crosscheck.problems(catalogue, crosscheck.table_path(root))
     if problems:
         raise ConfigError(problems)
     return Summary(catalogue, loaded, markers)

@@ -1,4 +1,11 @@
-"""YAML loading that remembers where every value came from, so errors can name file and line."""
+"""YAML loading that remembers where every value came from, so errors can name file and line.
+
+Every YAML file the harness reads from its users (the catalogue, suite files, assessments, the load
+data, a suite's Compose file, the conformance cross-check) is bounded before it is built: at most
+MAX_BYTES long, at most MAX_NODES values once its aliases are expanded (a "billion laughs" file of a
+few lines expands to 10^9), nested at most MAX_DEPTH deep. A file over a bound is refused with its
+file and line, in milliseconds: the check reads the parser's events once and never expands anything.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,11 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError, Problem
+
+MAX_BYTES = 4 << 20     # requirements.yaml, the largest, is about 100 kB
+MAX_NODES = 100_000     # values after expanding aliases; requirements.yaml has about 4,000
+MAX_DEPTH = 64          # nesting; the harness's files go 6 deep
+_FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it: 30x quicker
 
 
 class Located:
@@ -53,15 +65,63 @@ def _scalar(node: yaml.Node) -> Any:
     return value
 
 
+def check_bounds(text: str, path: Path | str) -> None:
+    """Refuse a YAML text that is too long, nests too deep or whose aliases expand to too many values.
+
+    One pass over the parser's events (the parser keeps a stack of its own, it does not recurse):
+    an anchored node's expanded size is remembered when it ends, and every alias adds that size."""
+    if len(text) > MAX_BYTES:
+        raise ConfigError(Problem(path, None, None, f"refused: {len(text) / (1 << 20):.1f} MB is more than the "
+                                                    f"{MAX_BYTES >> 20} MB a harness file may be"))
+    total, open_, sizes = 0, [], {}
+    try:
+        for event in yaml.parse(text, Loader=_FAST):
+            if isinstance(event, yaml.AliasEvent):
+                total += sizes.get(event.anchor, 1)
+            elif isinstance(event, yaml.ScalarEvent):
+                total += 1
+                if event.anchor:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                total += 1
+                open_.append((event.anchor, total - 1))
+                if len(open_) > MAX_DEPTH:
+                    raise ConfigError(Problem(path, event.start_mark.line + 1, None,
+                                              f"refused: nested more than {MAX_DEPTH} levels deep"))
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                anchor, before = open_.pop()
+                if anchor:
+                    sizes[anchor] = total - before
+            else:
+                continue
+            if total > MAX_NODES:
+                raise ConfigError(Problem(path, event.start_mark.line + 1, None,
+                                          f"refused: with its aliases expanded the file would hold more than "
+                                          f"{MAX_NODES:,} values (the harness's own files hold a few thousand); "
+                                          f"this is where it crosses the limit"))
+    except yaml.YAMLError:
+        return  # not well-formed: the loader that reads it next names the line, in its own words
+
+
+def safe_load(text: str, path: Path | str):
+    """yaml.safe_load (merge keys and all) of a text from a user's file, within the bounds above."""
+    check_bounds(text, path)
+    return yaml.safe_load(text)
+
+
 def load(path: Path | str) -> Located:
     """Parse a YAML file; a syntax error becomes a ConfigError naming the file and line."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_BYTES:  # not read into memory at all
+            raise ConfigError(Problem(path, None, None, f"refused: {path.stat().st_size / (1 << 20):.1f} MB is "
+                                                        f"more than the {MAX_BYTES >> 20} MB a harness file may be"))
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(Problem(path, None, None, "file not found")) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(Problem(path, None, None, f"not UTF-8 text ({exc.reason})")) from None
+    check_bounds(text, path)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

@@ -5,11 +5,12 @@
 #   sogo postgresql memcached nginx-light   the `sogo` suite; nginx also serves the load benchmark
 #   wrk                 the reference load generator in `make bench`
 #   libreoffice-writer-nogui libreoffice-calc-nogui  the reference reading of documents (DOCX/ODT, XLSX/ODS fidelity)
+#   litmus              WebDAV's own conformance suite (the conformance stage, scenarios/conformance)
 #   python3-venv make git                 the harness itself
 # Run as root (or with sudo). Without root it only says what is missing and how to install it.
 set -euo pipefail
 PACKAGES=(python3-venv make git ca-certificates chromium nodejs npm sogo postgresql memcached nginx-light wrk
-          libreoffice-writer-nogui libreoffice-calc-nogui)
+          libreoffice-writer-nogui libreoffice-calc-nogui litmus)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,7 +23,7 @@ read -r -a missing <<<"${missing[*]}"
 if [ "$(id -u)" != 0 ]; then
   echo "missing Debian packages: ${missing[*]}"
   echo "install them with: sudo apt-get install -y ${missing[*]}"
-  echo "(the API scenarios on baseline run without them; the UI scenarios and the sogo suite need them)"
+  echo "(the API scenarios on baseline run without them; the UI scenarios, the sogo suite and litmus need them)"
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive

@@ -18,7 +18,9 @@ from poc.lifecycle import compose
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_SUITES = ("nextcloud", "collabora", "moodle")
-PINNED = re.compile(r"^[a-z0-9./_-]+:(?!latest$)[0-9][A-Za-z0-9._-]*$")
+PINNED = re.compile(r"^[a-z0-9./_-]+:(?!latest$)v?[0-9][A-Za-z0-9._-]*$")
+# beside every image: where its tag was checked, when, and that it was not pulled where it was written
+SOURCE = re.compile(r"source: https?://\S+.*read (\d{4}-\d{2}-\d{2}).*not pulled here", re.S)
 
 
 def compose_file(name):
@@ -40,9 +42,30 @@ def test_compose_file_services_are_healthchecked_and_pinned(name):
 
 
 def test_pinning_rule_refuses_floating_tags():
-    for bad in ("nextcloud", "nextcloud:latest", "nextcloud:stable-apache", "postgres:alpine"):
+    for bad in ("nextcloud", "nextcloud:latest", "nextcloud:stable-apache", "postgres:alpine", "erseco/alpine-moodle:beta"):
         assert not PINNED.match(bad), bad
     assert PINNED.match("postgres:16.4-alpine") and PINNED.match("collabora/code:24.04.9.2.1")
+    assert PINNED.match("erseco/alpine-moodle:v4.5.12")
+
+
+@pytest.mark.parametrize("name", COMPOSE_SUITES)
+def test_every_image_names_its_source_beside_it(name):
+    """Each image line has, in the comment block right above it, the published source its tag was checked
+    against, the date it was read, and that it was not pulled there; no image from Bitnami's old free
+    catalogue (docker.io/bitnami moved its versioned tags to bitnamilegacy in 2025, without updates)."""
+    suite, data = compose_file(name)
+    lines = suite.file(suite.config["compose"]["file"]).read_text().splitlines()
+    for service, spec in data["services"].items():
+        assert not spec["image"].startswith(("bitnami/", "docker.io/bitnami/", "bitnamilegacy/")), \
+            f"{name}/{service}: {spec['image']} is from Bitnami's retired free catalogue"
+        (at,) = [i for i, line in enumerate(lines) if re.match(rf"\s*image:\s*{re.escape(spec['image'])}\s*$", line)]
+        above = []
+        for line in reversed(lines[:at]):
+            if not line.strip().startswith("#"):
+                break
+            above.insert(0, line.strip().lstrip("#").strip())
+        found = SOURCE.search(" ".join(above))
+        assert found, f"{name}/{service}: no 'source: <url> ... read <date> ... not pulled here' comment above the image"
 
 
 @pytest.mark.parametrize("name", COMPOSE_SUITES)

@@ -14,21 +14,21 @@ import sys
 import time
 from pathlib import Path
 
-from .. import runs, suites, validation
+from .. import junit, runs, suites, validation
 from ..errors import PocError, SuiteStartError, UnknownSuite
 from ..lifecycle import compose
 from ..i18n import language, strings
-from ..report import verdict_line
-from ._common import add_catalogue, add_lang, render_all
+from ..report import scope_text, verdict_line
+from ._common import add_assessments, add_catalogue, add_lang, render_all
 
-KINDS = ("api", "ui", "load")
+KINDS = ("api", "ui", "conformance", "load")  # conformance: litmus and caldav-server-tester (scenarios/conformance)
 EXIT = {"completed": 0, "start-failed": 3, "cut-short": 4, "interrupted": 130}
 EXIT_LEFT_BEHIND = 5  # the run completed, but test data it made on the deployment could not be removed
 
 
 def add_arguments(p):
     p.add_argument("--suite", default="baseline", help="the suite to evaluate (default: baseline)")
-    p.add_argument("--only", choices=KINDS, help="run only the API, the UI or the load scenarios")
+    p.add_argument("--only", choices=KINDS, help="run only the API, the UI, the conformance or the load scenarios")
     p.add_argument("--no-load", action="store_true", help="leave out the short load stage")
     p.add_argument("--url", help="evaluate a running deployment at this URL (external mode)")
     p.add_argument("--no-provision", action="store_true", help="use existing accounts (external mode)")
@@ -37,6 +37,7 @@ def add_arguments(p):
     p.add_argument("-k", dest="keyword", help="only scenarios matching this pytest -k expression")
     add_catalogue(p)
     add_lang(p)
+    add_assessments(p)
 
 
 def pytest_command(args, run_dir: Path, root: Path) -> list[str]:
@@ -67,6 +68,7 @@ def run(args) -> int:
     suite = next((s for s in summary.suites if s.name == args.suite), None)
     if suite is None:
         raise UnknownSuite(args.suite, [s.name for s in summary.suites])
+    suites.refuse_reference(suite)  # a reference column (today's cloud suite) has no server: exit 2, says why
     if suite.mode == "compose" and not args.url:  # say it once, before a run folder full of errors
         problem = compose.engine_problem()
         if problem:
@@ -102,12 +104,21 @@ def run(args) -> int:
                             message=f"the scenario process ended with exit code {code}", finished=runs.now())
         runs.write_json(run_dir / runs.MANIFEST, run.manifest)
         status = run.manifest["status"]
-    out = render_all(summary.catalogue, lang, focus=run, progress=print)
-    view = out["views"][args.suite]
+        junit.write(run_dir)  # the plugin writes it at its end; this process did not reach it
+    run.manifest["assessments"] = args.assessments  # the evaluator's choice, kept so later reports use it too
+    runs.write_json(run_dir / runs.MANIFEST, run.manifest)
+    out = render_all(summary.catalogue, lang, focus=run, progress=print, assessments=args.assessments)
+    view = out["focus"]
     print(f"\nreport:     {out['paths'][args.suite]}")
     print(f"comparison: {out['paths']['comparison']}")
-    said = strings(lang).get(f"status_{status}", status)
-    print(f"{args.suite}: {verdict_line(view, lang)} ({said}, {time.monotonic() - t0:.0f} s)")
+    t = strings(lang)
+    said = t.get(f"status_{status}", status)
+    line = t["no_verdicts"] if status == "start-failed" else verdict_line(view, lang)
+    if not view.complete:  # an attempt: say what it covered and what the comparison keeps instead
+        kept = out["picked"][args.suite].complete if args.suite in out["picked"] else None
+        said += ", " + scope_text(view.scope, lang) + ": " + (
+            t["attempt_kept"].format(run=kept.id, date=kept.manifest.get("started", "")) if kept else t["attempt_none"])
+    print(f"{args.suite}: {line} ({said}, {time.monotonic() - t0:.0f} s)")
     if status != "completed":
         print(f"error: run {status}: {run.manifest.get('message', '')}", file=sys.stderr)
     left = run.manifest.get("left_behind") or []

@@ -143,6 +143,7 @@ def check_sign_in(dep, person) -> dict:
 def run(args) -> int:
     try:
         suite = suites.load(args.suite)
+        suites.refuse_reference(suite)  # a reference column has no server to provision
         reserved = {spec["username"] for spec in suite.config["accounts"].values()}
         school = school_mod.build(args.size, args.seed, reserved=reserved)
     except ValueError as exc:

@@ -12,5 +12,7 @@ def add_arguments(p):
 def run(args) -> int:
     for s in suites.load_all():
         caps = ", ".join(f"{c}:{v['protocol']}" for c, v in s.capabilities.items())
-        print(f"{s.name:<12} {s.mode:<9} {s.title('en')}\n{'':<22}{caps}")
+        if s.is_reference:
+            caps = "no server: assessed from public sources only, shown in the comparison (python -m poc assess " + s.name + ")"
+        print(f"{s.name:<16} {s.mode:<9} {s.title('en')}\n{'':<26}{caps}")
     return 0

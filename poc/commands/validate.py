@@ -1,4 +1,5 @@
-"""Check the catalogue, every suite file, every assessment file and the scenarios' markers.
+"""Check the catalogue, every suite file, every assessment file, the scenarios' markers and the
+conformance cross-check table.
 
 Exits 0 when everything is valid; otherwise prints each problem as file:line: [field] message
 and exits 2."""
@@ -20,4 +21,8 @@ def run(args) -> int:
     print(f"ok: {cat.path.name} {cat.version}: {len(cat.requirements)} requirements in {len(cat.categories)} "
           f"categories; {covered} covered by scenario markers")
     print(f"ok: suites: {', '.join(s.name for s in summary.suites) or '(none)'}")
+    from ..conformance import crosscheck
+    rows = crosscheck.load()
+    print(f"ok: {crosscheck.table_path().relative_to(crosscheck.table_path().parents[2])}: "
+          f"{len({r.requirement for r in rows})} requirements whose verdicts litmus or caldav-server-tester cross-check")
     return 0

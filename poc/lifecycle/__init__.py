@@ -118,5 +118,7 @@ def sigterm_as_interrupt(signum, frame):
 
 def deployment(suite: Suite, run_dir: Path, *, url: str | None = None, **kwargs) -> Deployment:
     from . import compose, external, local_mode  # noqa: F401  (register the modes)
+    from ..suites import refuse_reference
+    refuse_reference(suite)  # a reference column has no servers: a clear message, not a KeyError
     name = "external" if url else suite.mode
     return MODES[name](suite, run_dir, url=url, **kwargs)

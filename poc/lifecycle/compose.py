@@ -17,6 +17,7 @@ import subprocess
 
 import yaml
 
+from .. import yamlfile
 from ..errors import SuiteStartError
 from ..redact import add as add_secret
 from ..redact import redact
@@ -94,7 +95,7 @@ class ComposeDeployment(Deployment):
                 self.env[var] = secrets.token_urlsafe(18)
         add_secret(*(self.env[v] for v in required_variables(text)))
         self.url = spec["url"]
-        overrides = (yaml.safe_load(text) or {}).get("x-poc-endpoints") or {}
+        overrides = (yamlfile.safe_load(text, compose_file) or {}).get("x-poc-endpoints") or {}
         self.endpoints = resolve_endpoints(self.suite, self.url,
                                            {k: interpolate(str(v), self.env) for k, v in overrides.items()})
         self.started = True
@@ -102,7 +103,7 @@ class ComposeDeployment(Deployment):
         self._compose("up", "-d", "--wait", "--wait-timeout", str(UP_TIMEOUT), timeout=UP_TIMEOUT + 60)
         exec_argv = (self.suite.config.get("provision") or {}).get("compose_exec")
         if exec_argv:  # a suite's own set-up step inside a container (e.g. Moodle's web services)
-            self._compose("exec", "-T", *map(str, exec_argv), timeout=300)
+            self._compose("exec", "-T", *map(str, exec_argv), timeout=300, before_log=self._take_token)
         # the admin exists (the Compose file created it); the test accounts are made through the API
         os_env_backup = {k: os.environ.get(k) for k in required_variables(text)}
         try:
@@ -119,7 +120,17 @@ class ComposeDeployment(Deployment):
         self.provisioner.use_app_passwords()
         self.version = suite_version(self, "compose")
 
-    def _compose(self, *args: str, timeout: float) -> subprocess.CompletedProcess:
+    def _take_token(self, output: str) -> None:
+        """A token the suite's set-up step printed (its last line, e.g. Moodle's administrator token,
+        32 hex digits) becomes a secret before anything is logged, and reaches the adapter through
+        the variable the suite names (provision.admin_token_env), in this process only."""
+        env_name = (self.suite.config.get("provision") or {}).get("admin_token_env")
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        if env_name and lines and re.fullmatch(r"[0-9a-f]{32}", lines[-1]):
+            add_secret(lines[-1])
+            os.environ[env_name] = lines[-1]
+
+    def _compose(self, *args: str, timeout: float, before_log=None) -> subprocess.CompletedProcess:
         argv = self._argv(*args)
         logdir = self.run_dir / "evidence" / "logs"
         logdir.mkdir(parents=True, exist_ok=True)
@@ -127,6 +138,8 @@ class ComposeDeployment(Deployment):
             result = _run(argv, timeout=timeout, env=getattr(self, "env", None))
         except subprocess.TimeoutExpired:
             raise SuiteStartError(f"`{' '.join(argv)}` did not finish within {timeout:.0f} s") from None
+        if before_log is not None:
+            before_log(result.stdout)
         with open(logdir / "compose.log", "a", encoding="utf-8") as log:
             log.write(redact(f"$ {' '.join(argv)}\n{result.stdout}{result.stderr}\n"))
         if result.returncode != 0:

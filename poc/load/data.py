@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import yamlfile
 from ..errors import ConfigError, Problem
 
 FOLDER = Path(__file__).resolve().parents[2] / "scenarios" / "load"
@@ -20,7 +21,7 @@ FOLDER = Path(__file__).resolve().parents[2] / "scenarios" / "load"
 def _read(name: str) -> dict:
     path = FOLDER / name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"), path)  # bounded: refused with file and line
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(Problem(path, None, None, f"cannot read: {exc}")) from None
     if not isinstance(data, dict):

@@ -311,6 +311,9 @@ class Launcher(LocalLauncher):
             "SOGoAddressBookDAVAccessEnabled": "YES",
             "SOGoEncryptionKey": secrets.token_hex(16),
             "SOGoPageTitle": "SOGo (OS2skole PoC)",
+            # the suite's admin account is SOGo's administrator (its Administration module: other
+            # users' folders and rights); SOGo has no other notion of an administrator
+            "SOGoSuperUsernames": [a.username for a in (self.accounts or []) if a.role == "admin"],
         }
 
     def _start_sogod(self) -> None:
