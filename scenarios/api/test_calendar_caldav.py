@@ -92,11 +92,23 @@ def test_update_and_delete_event(calendar):
 
 @pytest.mark.requirement("CAL-05")
 def test_time_range_query_gives_one_week(calendar):
+    """The server's own answer to a time-range query (no filtering by the client library): the week's
+    events and the recurring lesson that has occurrences in it; not the events before or after,
+    nor recurring events whose occurrences all lie outside the week (RFC 4791 section 9.9)."""
     week37 = dt.datetime(2026, 9, 7, 8, 0, tzinfo=CPH)
     for day in range(5):
         calendar.save_event(event(f"Uge 37 dag {day + 1}", week37 + dt.timedelta(days=day)).to_ical().decode())
     calendar.save_event(event("Uge 38 mandag", week37 + dt.timedelta(days=7)).to_ical().decode())
-    hits = calendar.search(start=dt.datetime(2026, 9, 7, tzinfo=CPH), end=dt.datetime(2026, 9, 14, tzinfo=CPH),
-                           event=True)
-    titles = sorted(str(ev["summary"]) for obj in hits for ev in vevents(obj))
-    assert titles == [f"Uge 37 dag {d}" for d in range(1, 6)], titles
+    calendar.save_event(event("Ugentlig dansk", week37 - dt.timedelta(days=6, hours=-2),  # from week 36
+                              rrule={"freq": "weekly", "count": 10}).to_ical().decode())
+    calendar.save_event(event("Kor fra uge 39", week37 + dt.timedelta(days=15),
+                              rrule={"freq": "weekly", "count": 10}).to_ical().decode())
+    calendar.save_event(event("Sommerskole uge 34-35", week37 - dt.timedelta(days=21),
+                              rrule={"freq": "weekly", "count": 2}).to_ical().decode())
+    hits = calendar.search(start=dt.datetime(2026, 9, 7, tzinfo=CPH), end=dt.datetime(2026, 9, 12, tzinfo=CPH),
+                           event=True, post_filter=False)
+    titles = sorted({str(ev["summary"]) for obj in hits for ev in vevents(obj)})
+    want = sorted([f"Uge 37 dag {d}" for d in range(1, 6)] + ["Ugentlig dansk"])
+    assert titles == want, (f"Monday to Friday of week 37 answered {titles}; expected {want}"
+                            + (" (outside the week: " + ", ".join(t for t in titles if t not in want) + ")"
+                               if set(titles) - set(want) else ""))
