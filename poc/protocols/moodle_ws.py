@@ -1,6 +1,6 @@
 """Moodle's web services over REST with a token: the `learning` and `provisioning` capabilities.
 
-Follows Moodle's documentation (examples replayed in tests/test_adapters_moodle.py):
+Follows Moodle's documentation (examples replayed in tests/test_adapters_documented.py and tests/test_adapters_recorded_moodle.py):
 
 - Token: ``POST /login/token.php`` (username, password, service) -> ``{"token": ...}``
   https://docs.moodle.org/dev/Creating_a_web_service_client#How_to_get_a_user_token

@@ -1,6 +1,6 @@
 """Nextcloud's OCS APIs: user provisioning, sharing and app passwords, on requests.
 
-Follows Nextcloud's published documentation (examples replayed in tests/test_adapters_ocs.py):
+Follows Nextcloud's published documentation (examples replayed in tests/test_adapters_documented.py and tests/test_adapters_recorded.py):
 
 - User provisioning, ``/ocs/v1.php/cloud/...``:
   https://docs.nextcloud.com/server/latest/admin_manual/configuration_user/instruction_set_for_users.html

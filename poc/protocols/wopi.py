@@ -1,6 +1,6 @@
 """Office through Collabora Online: WOPI discovery (`office`) and the conversion API (`documents`).
 
-Follows the published documentation (examples replayed in tests/test_adapters_collabora.py):
+Follows the published documentation (examples replayed in tests/test_adapters_documented.py and tests/test_adapters_recorded.py):
 
 - WOPI discovery, ``GET /hosting/discovery``: an XML ``<wopi-discovery>`` with ``<net-zone>``s
   holding ``<app>``s and their ``<action name ext urlsrc>``s. Collabora names most apps by MIME
