@@ -12,14 +12,16 @@ def _pct(v) -> str:
     return "–" if v is None or v != v else f"{v * 100:.0f} %"
 
 
-def bars(labels: list[str], series: dict[str, list[float | None]], width: int = 720, title: str = "") -> str:
-    """Horizontal bars: one group per label, one bar per series (suite), values 0..1."""
+def bars(labels: list[str], series: dict[str, list[float | None]], width: int = 720, title: str = "",
+         notes: dict[str, list[str]] | None = None) -> str:
+    """Horizontal bars: one group per label, one bar per series (suite), values 0..1; `notes` adds a
+    text after a bar's value (e.g. on how many requirements the score rests)."""
     names = list(series)
     bar_h, gap, label_w = 14, 10, 230
     group_h = bar_h * len(names) + gap
     legend_h = 22 if len(names) > 1 else 0
     height = legend_h + group_h * len(labels) + 24
-    plot_w = width - label_w - 60
+    plot_w = width - label_w - (210 if notes else 60)  # room after the bar for its value (and note)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
            f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>']
     for i, name in enumerate(names if len(names) > 1 else []):
@@ -38,9 +40,12 @@ def bars(labels: list[str], series: dict[str, list[float | None]], width: int = 
             v = series[name][g]
             y = y0 + i * bar_h
             w = 0 if v is None or v != v else plot_w * max(0.0, min(1.0, v))
+            note = ((notes or {}).get(name) or [""] * len(labels))[g]
+            text = _pct(v) + (f" ({note})" if note else "")
             out.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
-                       f'fill="{COLOURS[i % len(COLOURS)]}"><title>{escape(name)}: {_pct(v)}</title></rect>'
-                       f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 4}" font-size="10">{_pct(v)}</text>')
+                       f'fill="{COLOURS[i % len(COLOURS)]}"><title>{escape(name)}: {escape(text)}</title></rect>'
+                       f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 4}" font-size="10">'
+                       f'{escape(text)}</text>')
     out.append("</svg>")
     return "".join(out)
 

@@ -59,7 +59,8 @@ STRINGS = {
         "legend_unsupported": "the suite does not offer the capability",
         "legend_error": "the harness or the suite broke; not the suite's fault until shown",
         "legend_not-tested": "no scenario or assessment yet",
-        "verdict_line": "Overall {overall}, {knockouts} Must knock-out(s), coverage {coverage}",
+        "verdict_line": ("Overall {overall} of {judged}/{total} requirements judged ({not_verified} not verified), "
+                         "{knockouts} Must knock-out(s), coverage {coverage}"),
         "mismatch": "Runs compared", "category_scores": "Category scores",
         "scope": "Scope", "scope_all": "all scenarios", "scope_only": "{kind} only",
         "scope_no_load": "load stage left out", "scope_selection": "only {n} chosen file(s) or scenario(s)",
@@ -133,7 +134,8 @@ STRINGS = {
         "legend_unsupported": "løsningen tilbyder ikke funktionen",
         "legend_error": "testværktøjet eller løsningen fejlede; ikke løsningens skyld, før det er vist",
         "legend_not-tested": "intet scenarie eller vurdering endnu",
-        "verdict_line": "Samlet {overall}, {knockouts} knock-out(s) på skal-krav, dækning {coverage}",
+        "verdict_line": ("Samlet {overall} af {judged}/{total} vurderede krav ({not_verified} ikke verificeret), "
+                         "{knockouts} knock-out(s) på skal-krav, dækning {coverage}"),
         "mismatch": "Sammenlignede kørsler", "category_scores": "Kategoriscorer",
         "scope": "Omfang", "scope_all": "alle scenarier", "scope_only": "kun {kind}",
         "scope_no_load": "belastningstrinnet udeladt", "scope_selection": "kun {n} udvalgt(e) fil(er) eller scenarie(r)",
@@ -154,6 +156,25 @@ STRINGS = {
         "no_verdicts": "ingen resultater: løsningen startede ikke",
     },
 }
+
+# How many requirements a score rests on: judged (any verdict but not-tested), and not verified (tried: a
+# scenario ran but could not judge, e.g. a load stage smaller or shorter than the school day it stands for)
+STRINGS["en"].update({
+    "judged": "judged", "judged_of": "{judged} of {total} judged", "not_verified": "not verified",
+    "not_verified_n": "{n} not verified", "few_judged": "judged on few of its requirements",
+    "overall_rests_on": "of the {judged} of {total} requirements judged; {not_verified} not verified, {untested} not tested",
+    "judged_note": ("A score covers only the requirements judged in it (the count beside it); not verified "
+                    "requirements (tried, but the scenario could not judge them) and not tested ones are left out "
+                    "of it and counted beside it. ⚠ marks a category judged on fewer than half of its requirements."),
+})
+STRINGS["da"].update({
+    "judged": "vurderet", "judged_of": "{judged} af {total} vurderet", "not_verified": "ikke verificeret",
+    "not_verified_n": "{n} ikke verificeret", "few_judged": "vurderet på få af sine krav",
+    "overall_rests_on": "af de {judged} af {total} krav, der er vurderet; {not_verified} ikke verificeret, {untested} ikke testet",
+    "judged_note": ("En score dækker kun de krav, der er vurderet i den (tallet ved siden af); krav, der ikke er "
+                    "verificeret (forsøgt, men scenariet kunne ikke afgøre dem), og ikke testede krav indgår ikke, men "
+                    "tælles ved siden af. ⚠ markerer en kategori, der er vurderet på under halvdelen af sine krav."),
+})
 
 
 def language(explicit: str | None = None) -> str:

@@ -71,8 +71,11 @@ class RunView:
         return runs.scope_of(self.run)
 
 
-def run_view(run: runs.Run, catalogue, report_dir: Path, *, frame: pd.DataFrame | None = None) -> RunView:
-    results = run.results()
+def run_view(run: runs.Run, catalogue, report_dir: Path, *, frame: pd.DataFrame | None = None,
+             results: pd.DataFrame | None = None) -> RunView:
+    """`results`: the run's own records unless given (the comparison passes them with the school day's
+    verdicts from the latest real-length run merged in: poc/load/kept.py)."""
+    results = run.results() if results is None else results
     folder = Path(run.manifest["suite"].get("folder") or suites.suites_dir() / run.suite)
     manual = assessments.load(folder, catalogue) if folder.exists() else []
     offered = set(run.manifest["suite"].get("capabilities", {}))
@@ -136,11 +139,24 @@ def _verdict_line(view: RunView, lang: str) -> str:
     t = strings(lang)
     overall = "–" if view.score.overall is None else f"{view.score.overall * 100:.0f} %"
     return t["verdict_line"].format(overall=overall, knockouts=len(view.score.knockouts),
-                                    coverage=f"{view.score.coverage * 100:.0f} %")
+                                    coverage=f"{view.score.coverage * 100:.0f} %", judged=view.score.judged,
+                                    total=view.score.total, not_verified=view.score.not_verified)
 
 
 def verdict_line(view: RunView, lang: str = "en") -> str:
     return _verdict_line(view, lang)
+
+
+def judged_notes(score: scoring.SuiteScore, t: dict) -> list[str]:
+    """Beside each category's bar: on how many of its requirements the score rests (e.g. "1/6 judged,
+    4 not verified"), so that no bar reads as if it covered requirements nobody judged."""
+    out = []
+    for _, row in score.categories.iterrows():
+        note = f"{int(row['judged'])}/{int(row['requirements'])} {t['judged']}"
+        if row["not_verified"]:
+            note += ", " + t["not_verified_n"].format(n=int(row["not_verified"]))
+        out.append(("⚠ " if row["few"] else "") + note)
+    return out
 
 
 def _grouped(catalogue):
@@ -153,7 +169,8 @@ def _grouped(catalogue):
 def render_suite(view: RunView, catalogue, lang: str, out: Path) -> Path:
     t = strings(lang)
     labels = [catalogue.categories[c]["title"][lang] for c in view.score.categories.index]
-    chart = charts.bars(labels, {view.name: list(view.score.categories["score"])}, title=t["categories"])
+    chart = charts.bars(labels, {view.name: list(view.score.categories["score"])}, title=t["categories"],
+                        notes={view.name: judged_notes(view.score, t)})
     ctx = {"view": view, "views": [view], "catalogue": catalogue, "lang": lang, "t": t}
     line = _verdict_line(view, lang)
     if not view.complete:  # an attempt's own report says so first
@@ -177,7 +194,8 @@ def render_comparison(views: list[RunView], catalogue, lang: str, out_dir: Path,
     scored = [v for v in views if not v.standin]
     labels = [catalogue.categories[c]["title"][lang] for c in catalogue.categories]
     chart = charts.bars(labels, {v.name: list(v.score.categories["score"]) for v in scored},
-                        title=t["category_scores"]) if scored else ""
+                        title=t["category_scores"], notes={v.name: judged_notes(v.score, t) for v in scored}) \
+        if scored else ""
     untested = [r for r in catalogue.requirements.values()
                 if scored and all(v.req[r.id]["verdict"] == NOT_TESTED for v in scored)]
     ctx = {"views": scored, "catalogue": catalogue, "lang": lang, "t": t}
@@ -203,8 +221,14 @@ def comparison_frame(views: list[RunView], catalogue, *, references=()) -> pd.Da
     for v in views:
         base[v.name] = list(v.score.requirements["verdict"])
         base[f"{v.name}_credit"] = list(v.score.requirements["credit"].round(4)) if not v.standin else None
+        base[f"{v.name}_not_verified"] = list(v.score.requirements["not_verified"])
         base[f"{v.name}_run"] = v.run.id + ("" if not v.standin else
                                             f" (attempt: {v.manifest.get('status')}; {_scope_short(v.scope)})")
+        kept = v.extra.get("real_length_load") or {}
+        if kept:  # the school day's verdicts from the latest real-length run, with its run, date and size
+            base[f"{v.name}_real_length"] = [
+                f"{kept[rid]['verdict']} ({kept[rid]['run_id']}, {kept[rid]['started']}, {kept[rid]['profile']} "
+                f"at size {kept[rid]['size']})" if rid in kept else "" for rid in base["id"]]
         newer = [a for a in v.attempts if a["run_id"] != v.run.id]
         if newer:  # the newest attempt beside it: the verdicts it recorded, blank where it recorded none
             a = newer[0]
@@ -227,10 +251,14 @@ def comparison_data(views: list[RunView], catalogue, *, references=()) -> dict:
             "version": v.manifest["suite"].get("version"),
             "complete": v.complete, "scope": v.scope,
             "overall": s.overall, "coverage": s.coverage, "knockouts": list(s.knockouts.index),
+            # what the scores rest on: requirements judged, tried but not verified, of all
+            "judged": s.judged, "not_verified": s.not_verified, "total": s.total,
             "categories": {c: (None if pd.isna(row["score"]) else float(row["score"]))
                            for c, row in s.categories.iterrows()},
+            "category_counts": _category_counts(s),
             "requirements": {rid: {"verdict": row["verdict"], "manual": bool(row["manual"]),
-                                   "credit": None if pd.isna(row["credit"]) else float(row["credit"])}
+                                   "credit": None if pd.isna(row["credit"]) else float(row["credit"]),
+                                   **({"not_verified": row["not_verified_reason"]} if row.get("not_verified") else {})}
                              for rid, row in s.requirements.iterrows()},
             **v.extra,
         }
@@ -247,6 +275,12 @@ def comparison_data(views: list[RunView], catalogue, *, references=()) -> dict:
     if references:  # reference columns: no run, assessed from public sources only (poc/reference.py)
         out["references"] = {v.name: _reference_data(v) for v in references}
     return out
+
+
+def _category_counts(s: scoring.SuiteScore) -> dict:
+    return {c: {"requirements": int(row["requirements"]), "judged": int(row["judged"]),
+                "not_verified": int(row["not_verified"]), "few": bool(row["few"])}
+            for c, row in s.categories.iterrows()}
 
 
 def _reference_data(v: RunView) -> dict:

@@ -13,7 +13,11 @@ Rules (DESIGN.md, "Scoring"):
   (`not-tested` ones are left out and shown as coverage instead); `fail`, `unsupported` and
   `error` count as 0;
 - overall = the category scores weighted by the category weights, over the categories with a score;
-- a Must requirement that is not `pass` is a knock-out.
+- a Must requirement that is not `pass` is a knock-out;
+- a requirement stays `not-tested` when its scenarios ran but could not judge it (a load stage smaller
+  or shorter than the school day it stands for, a step with no API): it is *not verified*, counted
+  apart (`not_verified`, with the reason) so a score never looks as if it covered it. Every category
+  and the overall line say how many of their requirements were judged (SKIPPED_VERDICT below).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import pandas as pd
 from .verdicts import ERROR, FAIL, NOT_TESTED, PARTIAL, PASS, UNSUPPORTED
 
 CREDIT = {PASS: 1.0, FAIL: 0.0, UNSUPPORTED: 0.0, ERROR: 0.0}
+SKIPPED_VERDICT = "skipped"  # a scenario that ran but could not judge (recorded with its reason)
+FEW = 0.5  # a category with fewer than this share of its requirements judged is marked as judged on few
 
 
 @dataclass
@@ -36,6 +42,20 @@ class SuiteScore:
     overall: float | None       # 0..1, None when nothing was tested
     knockouts: pd.DataFrame     # the Must requirements not passed
     meta: dict = field(default_factory=dict)
+
+    @property
+    def judged(self) -> int:
+        """How many requirements have a verdict the score covers (anything but `not-tested`)."""
+        return int((self.requirements["verdict"] != NOT_TESTED).sum())
+
+    @property
+    def not_verified(self) -> int:
+        """How many requirements were tried but not judged (their scenarios ran and could not say)."""
+        return int(self.requirements["not_verified"].sum()) if "not_verified" in self.requirements else 0
+
+    @property
+    def total(self) -> int:
+        return len(self.requirements)
 
     @property
     def coverage(self) -> float:
@@ -92,6 +112,15 @@ def requirement_verdicts(catalogue, offered: set[str], results: pd.DataFrame,
         credit = {PASS: 1.0, PARTIAL: float(a.get("share", 0.5))}.get(v, 0.0)
         req.loc[rid, ["verdict", "credit", "manual", "note"]] = [v, credit, True, a.get("reason") or a.get("comment", "")]
     req.loc[req["verdict"] == NOT_TESTED, "credit"] = np.nan
+    # tried but not judged: scenarios that ran and could not say (a load stage smaller or shorter than the
+    # school day its requirement names); shown apart from `not-tested` so no score looks as if it covered them
+    tried = results[results["requirement"].notna() & (results["verdict"] == SKIPPED_VERDICT)]
+    if "message" not in tried:
+        tried = tried.assign(message="")
+    reasons = tried.groupby("requirement")["message"].first() if len(tried) else pd.Series(dtype="object")
+    req["not_verified"] = (req["verdict"] == NOT_TESTED) & req.index.isin(reasons.index)
+    req["not_verified_reason"] = [str(reasons.get(rid, "") or "") if nv else ""
+                                  for rid, nv in zip(req.index, req["not_verified"])]
     return req
 
 
@@ -106,6 +135,11 @@ def category_scores(catalogue, req: pd.DataFrame) -> pd.DataFrame:
     cats["tested"] = tested.groupby("category").size().reindex(cats.index, fill_value=0)
     for v in (PASS, PARTIAL, FAIL, UNSUPPORTED, ERROR, NOT_TESTED):
         cats[v] = (req["verdict"] == v).groupby(req["category"]).sum().reindex(cats.index, fill_value=0)
+    # how many requirements the score rests on, and how many were tried but not judged
+    cats["judged"] = cats["tested"]
+    nv = req["not_verified"] if "not_verified" in req else pd.Series(False, index=req.index)
+    cats["not_verified"] = nv.groupby(req["category"]).sum().reindex(cats.index, fill_value=0).astype(int)
+    cats["few"] = cats["judged"] < FEW * cats["requirements"]
     return cats
 
 

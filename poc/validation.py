@@ -54,6 +54,7 @@ def validate(root: Path | None = None, catalogue_path: Path | None = None, suite
             suite = suites.load(name, folder, set(catalogue.capabilities))
             loaded.append(suite)
             assessments.load(suite.folder, catalogue)
+            problems += _privacy_problems(suite, catalogue)
         except ConfigError as exc:
             problems += exc.problems
     markers: dict[str, list[str]] = {}
@@ -68,3 +69,18 @@ def validate(root: Path | None = None, catalogue_path: Path | None = None, suite
     if problems:
         raise ConfigError(problems)
     return Summary(catalogue, loaded, markers)
+
+
+def _privacy_problems(suite, catalogue) -> list[Problem]:
+    """suite.yaml's harness_changes name known requirements; its admin module exists (poc/privacy.py)."""
+    out = []
+    path = suite.file("suite.yaml")
+    for i, change in enumerate(suite.config.get("harness_changes") or []):
+        for j, rid in enumerate(change.get("requirements") or []):
+            if rid not in catalogue.requirements:
+                out.append(Problem(path, suite.located.line(("harness_changes", i, "requirements", j)),
+                                   f"harness_changes[{i}]", f"names unknown requirement {rid!r}"))
+    module = (suite.config.get("admin") or {}).get("module")
+    if module and not suite.file(module).exists():
+        out.append(Problem(path, suite.located.line(("admin", "module")), "admin.module", f"{module} not found beside it"))
+    return out

@@ -15,6 +15,16 @@ from poc.protocols import adapter
 from poc.verdicts import unsupported
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "poc_last: run after every other scenario of the run (a verdict on the "
+                                       "whole run, such as PRI-07's on what the suite tried to reach)")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=lambda item: item.get_closest_marker("poc_last") is not None)  # stable: the rest keep their order
+
+
 def _client(deployment, capability: str, role: str = "pupil", password: str | None = None):
     suite = deployment.suite
     if capability not in suite.capabilities:

@@ -6,11 +6,13 @@
 #   wrk                 the reference load generator in `make bench`
 #   libreoffice-writer-nogui libreoffice-calc-nogui  the reference reading of documents (DOCX/ODT, XLSX/ODS fidelity)
 #   litmus              WebDAV's own conformance suite (the conformance stage, scenarios/conformance)
+#   iproute2            `ip netns`: a local suite in a network namespace of its own (PRI-07)
+#   xmlsec1             signs and checks the SAML messages of the harness's identity provider (pysaml2; IAM-05)
 #   python3-venv make git                 the harness itself
 # Run as root (or with sudo). Without root it only says what is missing and how to install it.
 set -euo pipefail
 PACKAGES=(python3-venv make git ca-certificates chromium nodejs npm sogo postgresql memcached nginx-light wrk
-          libreoffice-writer-nogui libreoffice-calc-nogui litmus)
+          libreoffice-writer-nogui libreoffice-calc-nogui litmus iproute2 xmlsec1)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

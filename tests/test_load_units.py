@@ -53,6 +53,13 @@ def test_the_right_size_passes_and_errors_fail():
     assert results.judge(_summary(size="S", users=648, failures=50, time_factor=1.0), level)[0] == results.FAIL
 
 
+def test_a_stage_whose_curve_never_reached_its_users_is_not_verified():
+    level = {"size": "XS", "p95_ms": 1000, "error_rate": 0.01}
+    verdict, why = results.judge(_summary(size="XS", users=1, planned_users=27, time_factor=1.0), level)
+    assert verdict == results.NOT_VERIFIED and "only 1 of its 27 users" in why
+    assert results.judge(_summary(size="XS", users=27, planned_users=27, time_factor=1.0), level)[0] == results.PASS
+
+
 def test_min_users_must_be_reached():
     level = {"p95_ms": 1000, "error_rate": 0.01, "min_users": 600}
     assert results.judge(_summary(size="S", users=500), level)[0] == results.NOT_VERIFIED

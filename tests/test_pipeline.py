@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from poc import isolation
+
 from .conftest import ROOT
 from .processes import marked, new_mark
 
@@ -51,7 +53,8 @@ def test_evaluate_exits_0_and_prints_report_and_verdict(evaluated):
     proc, reports, run_dirs, _ = evaluated
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"report:     {reports / 'baseline.html'}" in proc.stdout
-    assert re.search(r"baseline: Overall \d+ %, \d+ Must knock-out\(s\), coverage \d+ %", proc.stdout)
+    assert re.search(r"baseline: Overall \d+ % of \d+/\d+ requirements judged \(\d+ not verified\), "
+                     r"\d+ Must knock-out\(s\), coverage \d+ %", proc.stdout)
     assert re.search(r"\[ *1/\d+\] pass", proc.stdout), "live progress, one line per scenario"
     assert len(run_dirs) == 1
 
@@ -77,10 +80,13 @@ def test_results_hold_one_record_per_scenario_and_requirement(evaluated):
     assert ("test_roundtrip_with_danish_names_and_spaces", "STD-01") in keys
     assert len(keys) == len(rows)
     for r in rows:
-        assert r["verdict"] in {"pass", "fail", "error", "unsupported"}
+        # skipped: not verified here, with its reason (PRI-09 on a suite served over plain HTTP by the harness)
+        assert r["verdict"] in {"pass", "fail", "error", "unsupported", "skipped"}
+        assert r["verdict"] != "skipped" or r["message"], r
         assert set(r) >= {"scenario", "requirement", "verdict", "duration", "message", "evidence"}
     verdicts = {r["requirement"]: r["verdict"] for r in rows}
-    for rid in ("FIL-01", "FIL-03", "FIL-06", "CAL-02", "CAL-03", "CON-02", "IAM-01"):
+    isolated = ("PRI-07",) if isolation.problem() is None else ()  # as root: nothing reached from its namespace
+    for rid in ("FIL-01", "FIL-03", "FIL-06", "CAL-02", "CAL-03", "CON-02", "IAM-01", *isolated):
         assert verdicts[rid] == "pass", [r for r in rows if r["requirement"] == rid]
 
 

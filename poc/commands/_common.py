@@ -37,9 +37,11 @@ def render_all(catalogue, lang: str, focus: runs.Run | None = None, progress=pri
     (runs/<id>/report.html), which the comparison links to when <suite>.html holds another run."""
     out_dir = runs.reports_dir()
     views, paths = [], {}
+    from ..load import kept
     from ..scoring import catalogue_frame
     frame = catalogue_frame(catalogue)
     picked = runs.comparison_runs(extra=[focus] if focus is not None else ())
+    every = runs.all_runs() + ([focus] if focus is not None else [])
 
     def own_report(run: runs.Run, refresh: bool) -> str:
         target = run.path / report.RUN_REPORT
@@ -64,6 +66,11 @@ def render_all(catalogue, lang: str, focus: runs.Run | None = None, progress=pri
         if shown is None:
             continue
         view = focus_view if same(shown, focus) else report.run_view(shown, catalogue, out_dir, frame=frame)
+        school_day = kept.for_suite(name, catalogue, every)  # PRF verdicts of the latest real-length run(s)
+        if school_day:
+            view = report.run_view(shown, catalogue, out_dir, frame=frame,
+                                   results=kept.merge(shown.results(), school_day))
+            view.extra["real_length_load"] = school_day
         view.standin = suite_runs.complete is None
         view.href = f"{name}.html" if same(shown, on_page) else own_report(shown, refresh=focus is None)
         view.attempts = []

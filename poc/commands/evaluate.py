@@ -8,13 +8,14 @@ data on the deployment (each item is named with how to remove it), 130 interrupt
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .. import junit, runs, suites, validation
+from .. import isolation, junit, runs, suites, validation
 from ..errors import PocError, SuiteStartError, UnknownSuite
 from ..lifecycle import compose
 from ..i18n import language, strings
@@ -30,6 +31,12 @@ def add_arguments(p):
     p.add_argument("--suite", default="baseline", help="the suite to evaluate (default: baseline)")
     p.add_argument("--only", choices=KINDS, help="run only the API, the UI, the conformance or the load scenarios")
     p.add_argument("--no-load", action="store_true", help="leave out the short load stage")
+    p.add_argument("--load", choices=("short", "full"), default="short",
+                   help="short: the load stage squeezed into seconds at size XS (default); full: every service "
+                        "level's own profile at its size and real length (the morning at size S: 30 minutes), "
+                        "whose PRF verdicts the comparison keeps until a newer real-length run (make evaluate LOAD=full)")
+    p.add_argument("--load-only", default=None, metavar="IDS",
+                   help="with --load full: only the stages these requirements need, e.g. PRF-01,PRF-02")
     p.add_argument("--url", help="evaluate a running deployment at this URL (external mode)")
     p.add_argument("--no-provision", action="store_true", help="use existing accounts (external mode)")
     p.add_argument("--keep", action="store_true", help="keep the suite's data and the test data")
@@ -38,6 +45,7 @@ def add_arguments(p):
     add_catalogue(p)
     add_lang(p)
     add_assessments(p)
+    isolation.add_argument(p)  # --isolate: a local suite in a network namespace of its own (PRI-07)
 
 
 def pytest_command(args, run_dir: Path, root: Path) -> list[str]:
@@ -76,9 +84,14 @@ def run(args) -> int:
                                   + compose.external_hint(suite.name))
     run_dir = runs.runs_dir() / runs.new_run_id(args.suite)
     run_dir.mkdir(parents=True)
+    os.environ["POC_LOAD_STAGE"] = args.load  # the load stage's length and size (poc/load/stages.py)
+    if args.load_only:
+        os.environ["POC_LOAD_REQUIREMENTS"] = args.load_only
     print(f"evaluating {args.suite}; run {run_dir.name}", flush=True)
     t0 = time.monotonic()
-    proc = subprocess.Popen(pytest_command(args, run_dir, root), cwd=root)
+    iso = isolation.start_for(args, suite, run_dir, progress=print)  # PRI-07: the whole run inside, or why not
+    proc = subprocess.Popen(iso.command(pytest_command(args, run_dir, root)), cwd=root, env=iso.environ())
+    iso.started(proc.pid)
     interrupted = False
     while True:
         try:
@@ -95,6 +108,7 @@ def run(args) -> int:
                 proc.send_signal(signal.SIGINT)
             except KeyboardInterrupt:
                 proc.send_signal(signal.SIGINT)
+    iso.stop()  # the capture ends and the namespace is removed
     if not (run_dir / runs.MANIFEST).exists():
         raise PocError(f"the scenarios did not start (pytest exit {code}); see the messages above")
     run = runs.load(run_dir)

@@ -34,6 +34,9 @@ def add_arguments(p):
     p.add_argument("--start", type=int, default=0, help="capacity search: users in the first step (default: one step)")
     p.add_argument("--max-users", type=int, default=3000, help="capacity search: stop here (default 3000)")
     p.add_argument("--workers", type=int, default=0, help="Locust workers on this machine beside the master")
+    p.add_argument("--netns", type=int, default=0, metavar="N",
+                   help="the master, N workers and the suite each on a test host of its own (network namespaces "
+                        "joined by virtual links, poc/load/hosts.py; root); a local suite, bounded run")
     p.add_argument("--url", help="load a running deployment at this URL (external mode; its hosts only)")
     p.add_argument("--no-provision", action="store_true", help="use existing accounts (external mode)")
     add_catalogue(p)
@@ -58,6 +61,13 @@ def run(args) -> int:
     suite = suites.load(args.suite, capabilities=set(catalogue.capabilities))
     if args.workers < 0 or args.workers > 64:
         raise PocError("--workers must be between 0 and 64")
+    if args.netns:  # master, workers and suite on hosts of their own: the test network of namespaces
+        from ..load import multihost
+        summary = multihost.run(suite.name, profile=args.profile, size=args.size, workers=args.netns,
+                                seconds=data.profile(args.profile).seconds if args.real_time else args.duration)
+        print(redact(report_text(summary, catalogue)))
+        print(multihost.describe(summary))
+        return 0
     if args.capacity:
         plan, rid = capacity_plan(args, catalogue)
         stage_args = {"name": "capacity", "profile": "steady", "size": args.size, "capacity": plan}
@@ -110,6 +120,12 @@ def report_text(summary: dict, catalogue) -> str:
              f"generator CPU peak {summary.get('generator_cpu_peak', 0):.0f} %"]
     if summary.get("left_out"):
         lines.append("left out (capability missing): " + "; ".join(summary["left_out"]))
+    c = summary.get("connections")
+    if c:
+        lines.append(f"new connections: {c.get('opened', 0):,} for {summary.get('peak_users', 0):,} users "
+                     f"({c.get('per_user', 0):.2g} per user) and {c.get('requests', 0):,} requests; one generator "
+                     f"process holds up to {summary.get('users_per_process', 0):,} users here "
+                     f"(open files {summary.get('open_files', 0):,})")
     if summary.get("capacity"):
         lines.append(summary["capacity"]["text"])
         for s in summary["capacity"]["steps"]:

@@ -256,8 +256,13 @@ class ExternalDeployment(Deployment):
         self.provisioner.provision()
         self.provisioner.use_app_passwords()
         self.version = suite_version(self, "external")
+        from .. import sso  # SSO=saml|oidc: the harness's IdP, which the vendor registered (README, vendors)
+        self.sso = sso.prepare(self)
+        sso.finish(self, self.sso)
 
     def down(self) -> None:
+        from .. import sso
+        sso.stop(getattr(self, "sso", None), self)
         provisioner = getattr(self, "provisioner", None)
         if provisioner is not None:
             self.left_behind += provisioner.cleanup()

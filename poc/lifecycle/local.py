@@ -23,7 +23,9 @@ from ..redact import redact
 
 __all__ = ["LocalLauncher", "SuiteStartError", "free_port", "log_tail"]
 
-HOST = "127.0.0.1"
+# where local suites listen: 127.0.0.1, or (POC_LOCAL_HOST) the address of the test host a suite runs on in
+# the load test network of namespaces (poc/load/hosts.py); launchers use HOST, never a literal address
+HOST = os.environ.get("POC_LOCAL_HOST") or "127.0.0.1"
 
 
 def free_port() -> int:
@@ -177,6 +179,7 @@ def _process_env(env: dict | None, user: str | None) -> tuple[dict, dict]:
     full_env = {**os.environ, **(env or {})}
     full_env.pop("POC_SECRETS", None)
     full_env.pop("POC_ACCOUNT_PASSWORDS", None)
+    full_env["POC_SUITE_PROCESS"] = "1"  # tells the suite's processes from the harness's (PRI-07, poc/isolation)
     kwargs: dict = {}
     if user:
         pw = pwd.getpwnam(user)

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import SuiteStartError
 from ..redact import add as add_secret
 from . import Deployment, mode
-from .local import LocalLauncher
+from .local import HOST, LocalLauncher
 
 
 @mode("local")
@@ -26,10 +26,13 @@ class LocalDeployment(Deployment):
         self.accounts = self.suite.accounts(generate=True)
         add_secret(*(a.password for a in self.accounts.values()))
         self.launcher.accounts = list(self.accounts.values())
-        self.progress(f"starting {self.suite.name} (local processes on 127.0.0.1) ...")
+        from .. import sso  # the harness's identity provider, when the suite is set up as its SP/RP (IAM-05/06)
+        self.sso = sso.prepare(self)
+        self.progress(f"starting {self.suite.name} (local processes on {HOST}) ...")
         self.endpoints = self.launcher.start()
         self.launcher.create_accounts(list(self.accounts.values()))
         self.version = self.launcher.version()
+        sso.finish(self, self.sso)
 
     def pids(self) -> dict[str, int]:
         launcher = getattr(self, "launcher", None)
@@ -40,6 +43,8 @@ class LocalDeployment(Deployment):
         return launcher.dead() if launcher else []
 
     def down(self) -> None:
+        from .. import sso
+        sso.stop(getattr(self, "sso", None))
         launcher = getattr(self, "launcher", None)
         if launcher is not None:
             try:

@@ -11,6 +11,12 @@ search and the results in the run folder. One concept per module:
     results.py     Locust's CSV files read into a summary, checked against a service level
     compare.py     which load runs are comparable, and p95 regressions between them
     calibration.py a server with a known limit, to check that the capacity search finds it
+    keepalive.py   the users keep their connections (poll, not select) and count new ones (Locust side)
+    limits.py      the open-files limit, and how many users one generator process can hold
+    stages.py      which stage judges which service level: short, or each at its real length (LOAD=full)
+    kept.py        the real-length runs' verdicts, kept per suite for the comparison
+    hosts.py       test hosts as network namespaces joined by virtual links
+    multihost.py   master, workers and the suite on test hosts of their own; suitehost.py the suite's side
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 LOAD_DIR = "load"  # inside a run folder: reports/runs/<id>/load/<stage>/
 SUMMARY = "summary.json"
 CAPACITY = "capacity.json"
+CONNECTIONS = "connections.json"  # new connections per generator (keepalive.py)
 # env variables the locustfile reads (it also runs as plain `locust -f`)
 ENV_STATE = "POC_LOAD_STATE"        # a suite-state.json: the suite's endpoints and accounts
 ENV_PROFILE = "POC_LOAD_PROFILE"    # morning | deadline | steady

@@ -5,8 +5,10 @@ wrong when one is."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,12 +109,35 @@ def size(name: str) -> Size:
     return known[name]
 
 
+# For the harness's own tests only: every profile's real length in seconds, so that a real-length run
+# (LOAD=full) can be proven in seconds. A stage run with it records `length_override` and says so.
+ENV_PROFILE_SECONDS = "POC_LOAD_PROFILE_SECONDS"
+
+
+def length_override() -> float | None:
+    value = os.environ.get(ENV_PROFILE_SECONDS)
+    return float(value) if value else None
+
+
 def profile(name: str) -> Profile:
     known = profiles()
     if name not in known:
         raise ConfigError(Problem(FOLDER / "profiles.yaml", None, name,
                                   f"unknown profile; known: {', '.join(known)}"))
-    return known[name]
+    override = length_override()
+    if not override:
+        return known[name]
+    real = known[name]
+    factor = override / real.seconds  # the same curve, drawn over the shorter length
+    return dataclasses.replace(real, minutes=override / 60, curve=tuple((m * factor, s) for m, s in real.curve))
+
+
+def size_for_users(users: int) -> Size:
+    """The smallest school size with at least `users` users (pupils and teachers)."""
+    for s in sizes().values():
+        if s.users >= users:
+            return s
+    return list(sizes().values())[-1]
 
 
 def weights(role: str, profile_name: str | None) -> dict[str, float]:

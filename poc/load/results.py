@@ -77,6 +77,7 @@ def check(summary: dict, level: dict) -> list[str]:
 
 
 PASS, FAIL, ERROR, NOT_VERIFIED = "pass", "fail", "error", "not-verified"
+REACHED = 0.9  # a stage that holds the level passes only if its peak reached this share of its size's users
 
 
 def judge(summary: dict, level: dict) -> tuple[str, str]:
@@ -110,6 +111,9 @@ def judge(summary: dict, level: dict) -> tuple[str, str]:
     if broken:
         return FAIL, "; ".join(broken) + f" ({figures})"
     short = []
+    planned, peak = summary.get("planned_users"), summary.get("peak_users", 0)
+    if planned and peak < REACHED * planned:  # the curve never brought in the school it stands for
+        short.append(f"only {peak:,} of its {planned:,} users were reached")
     if level.get("size") and data.size_rank(summary.get("size", "XS")) < data.size_rank(level["size"]):
         short.append(f"size {level['size']} ({data.size(level['size']).users:,} users) was not run")
     if level.get("min_users") and summary.get("peak_users", 0) < int(level["min_users"]):

@@ -19,8 +19,8 @@ from pathlib import Path
 from .. import __version__
 from ..lifecycle.local import free_port
 from ..redact import redact
-from . import (CAPACITY, ENV_CAPACITY, ENV_DURATION, ENV_OUT, ENV_PROFILE, ENV_SEED, ENV_SIZE, ENV_STATE, ENV_THINK,
-               SUMMARY, data, results, safety)
+from . import (CAPACITY, CONNECTIONS, ENV_CAPACITY, ENV_DURATION, ENV_OUT, ENV_PROFILE, ENV_SEED, ENV_SIZE, ENV_STATE, ENV_THINK,
+               SUMMARY, data, limits, results, safety)
 
 LOCUSTFILE = data.FOLDER / "locustfile.py"
 PREFIX = "locust"  # locust_stats.csv, locust_stats_history.csv, locust_failures.csv, locust_exceptions.csv
@@ -39,6 +39,9 @@ class Stage:
     seed: int = 2026
     locustfile: Path = LOCUSTFILE
     extra_env: dict = field(default_factory=dict)
+    # master and workers on separate hosts (network namespaces, poc/load/hosts.py):
+    # {"master": namespace, "master_ip": address, "workers": [[namespace, label], ...]}
+    netns: dict | None = None
 
     @property
     def seconds(self) -> float:
@@ -72,6 +75,8 @@ def commands(stage: Stage) -> list[list[str]]:
     base = [sys.executable, "-m", "locust", "-f", str(stage.locustfile), "--headless", "--loglevel", "WARNING"]
     master = base + ["--csv", str(stage.folder / PREFIX), "--csv-full-history", "--only-summary",
                      "--logfile", str(stage.folder / "locust.log"), "--stop-timeout", "5"]
+    if stage.netns:
+        return _netns_commands(stage, base, master)
     if not stage.workers:
         return [master]
     port = free_port()
@@ -80,6 +85,24 @@ def commands(stage: Stage) -> list[list[str]]:
     worker = base + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port),
                      "--logfile", str(stage.folder / "locust-worker.log")]
     return [master] + [worker] * stage.workers
+
+
+MASTER_PORT = 5557  # Locust's own default; in a namespace of its own nothing else holds it
+
+
+def _netns_commands(stage: Stage, base: list[str], master: list[str]) -> list[list[str]]:
+    """The master in its namespace, bound to its own address, and each worker in its own, reaching it
+    over the test network: `ip netns exec` runs each in its host (it execs, so the PID is Locust's)."""
+    n = stage.netns
+    ip = n["master_ip"]
+    out = [["ip", "netns", "exec", n["master"], *master, "--master", "--master-bind-host", ip,
+            "--master-bind-port", str(MASTER_PORT), "--expect-workers", str(len(n["workers"])),
+            "--expect-workers-max-wait", "30"]]
+    for i, (namespace, label) in enumerate(n["workers"], 1):
+        out.append(["ip", "netns", "exec", namespace, "env", f"POC_LOAD_HOST_LABEL={label}", *base, "--worker",
+                    "--master-host", ip, "--master-port", str(MASTER_PORT),
+                    "--logfile", str(stage.folder / f"locust-worker-{i}.log")])
+    return out
 
 
 def run(stage: Stage, state_path: Path, *, hosts: list[str] | None = None, progress=print) -> dict:
@@ -92,6 +115,15 @@ def run(stage: Stage, state_path: Path, *, hosts: list[str] | None = None, progr
         raise safety.LoadRefused(f"refused: the state file names hosts the suite does not declare: "
                                  f"{', '.join(sorted(set(target.hosts()) - set(hosts)))}")
     stage.folder.mkdir(parents=True, exist_ok=True)
+    # every user keeps a connection to each suite host: raise the open-files limit (the generators inherit
+    # it) and add local workers when one process cannot hold the stage's users
+    open_files, hard = limits.raise_open_files()
+    n_hosts = max(1, len(target.hosts()))
+    progress(limits.describe(open_files, hard, n_hosts))
+    needed = limits.processes_needed(stage.users, open_files, n_hosts)
+    if needed > max(1, stage.workers) and not stage.netns:
+        progress(f"{stage.users:,} users need {needed} generator processes here: {needed} local workers")
+        stage.workers = needed
     env = _env(stage, state_path)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     limit = stage.seconds + safety.GRACE_SECONDS + 30  # + start-up of the Python processes
@@ -110,7 +142,8 @@ def run(stage: Stage, state_path: Path, *, hosts: list[str] | None = None, progr
     elapsed = time.monotonic() - t0
     code = procs[0].returncode
     _redact_folder(stage.folder)
-    summary = {"suite": target.suite, **summarise(stage, code, started, elapsed, cpu)}
+    summary = {"suite": target.suite, **summarise(stage, code, started, elapsed, cpu),
+               "open_files": open_files, "users_per_process": limits.users_per_process(open_files, n_hosts)}
     (stage.folder / SUMMARY).write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     return summary
 
@@ -187,12 +220,29 @@ def summarise(stage: Stage, code: int | None, started: str, elapsed: float, cpu:
         "left_out": _left_out(stage.folder / "locust.out"),
     }
     out["generator_saturated"] = out.get("generator_cpu_peak", 0) >= 95.0 and out.get("generator_cpu_mean", 0) >= 90.0
+    # a school day at its real length (not squeezed); a test's shortened profile says so
+    out["real_length"] = bool(out["time_factor"]) and out["time_factor"] >= 0.999
+    out["length_override_s"] = data.length_override()
     if stage.capacity is not None:
         path = stage.folder / CAPACITY
         out["capacity"] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    out["connections"] = _connections(stage.folder / CONNECTIONS, out["peak_users"])
     out["comparable"] = {"profile": out["profile"], "size": stage.size, "duration_s": out["duration_s"],
                          "harness": __version__, **({"capacity_plan": stage.capacity} if stage.capacity else {})}
     return out
+
+
+def _connections(path: Path, peak_users: int) -> dict | None:
+    """The new connections the generators opened (keepalive.py), beside the users they held: a user keeps
+    one connection per suite host, so `per_user` near the number of hosts is a browser's behaviour."""
+    try:
+        c = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    users = max(1, int(peak_users or c.get("peak_users") or 0))
+    c["per_user"] = round(c.get("opened", 0) / users, 2)
+    c["per_request"] = round(c.get("opened", 0) / max(1, c.get("requests", 0)), 4)
+    return c
 
 
 def _left_out(path: Path) -> list[str]:

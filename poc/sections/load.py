@@ -14,7 +14,11 @@ from . import Section
 WORDS = {
     "en": {"title": "Load and capacity", "stage": "Stage", "size": "Size", "users": "Peak users",
            "duration": "Duration", "requests": "Requests", "rps": "Req/s", "errors": "Errors",
-           "cpu": "Generator CPU", "capacity": "Capacity (concurrent users)", "suite": "Suite", "run": "Run",
+           "cpu": "Generator CPU", "capacity": "Capacity (concurrent users)",
+           "connections": "New connections (per user)",
+           "per_process": "One generator process holds up to {n:,} users here (open files {files:,}).",
+           "conn_note": "A simulated user keeps one connection to each suite host, as a browser does; new "
+                        "connections near the users times the hosts mean none was reopened needlessly.", "suite": "Suite", "run": "Run",
            "level": "Service level", "none": "No load stage in this run.",
            "intro": "Locust users acting as pupils and teachers over the suite's own protocols. A stage smaller "
                     "than a requirement's school size verifies nothing about that size; see the requirement rows.",
@@ -27,7 +31,11 @@ WORDS = {
                         "within the service level; ± the step size."},
     "da": {"title": "Belastning og kapacitet", "stage": "Forløb", "size": "Størrelse", "users": "Maks. brugere",
            "duration": "Varighed", "requests": "Forespørgsler", "rps": "Forespørgsler/s", "errors": "Fejl",
-           "cpu": "Generatorens CPU", "capacity": "Kapacitet (samtidige brugere)", "suite": "Løsning",
+           "cpu": "Generatorens CPU", "capacity": "Kapacitet (samtidige brugere)",
+           "connections": "Nye forbindelser (pr. bruger)",
+           "per_process": "Én generatorproces kan holde op til {n:,} brugere her (åbne filer {files:,}).",
+           "conn_note": "En simuleret bruger holder én forbindelse til hver af løsningens værter, som en browser; "
+                        "nye forbindelser tæt på brugere gange værter betyder, at ingen blev genåbnet unødigt.", "suite": "Løsning",
            "run": "Kørsel", "level": "Serviceniveau", "none": "Ingen belastningstest i denne kørsel.",
            "intro": "Locust-brugere der agerer elever og lærere over løsningens egne protokoller. Et forløb med en "
                     "mindre skole end kravets størrelse verificerer intet om den størrelse; se kravrækkerne.",
@@ -54,7 +62,7 @@ def _ms(v) -> str:
 def _stage_table(stages: list[dict], w: dict) -> str:
     rows = [f"<table><tr><th>{w['stage']}</th><th>{w['size']}</th><th>{w['users']}</th><th>{w['duration']}</th>"
             f"<th>{w['requests']}</th><th>{w['rps']}</th><th>p50</th><th>p95</th><th>{w['errors']}</th>"
-            f"<th>{w['cpu']}</th></tr>"]
+            f"<th>{w['cpu']}</th><th>{w['connections']}</th></tr>"]
     for s in stages:
         t = s.get("total") or {}
         note = f" <span class=\"muted\">({escape(w['squeezed'].format(f=s['time_factor']))})</span>" \
@@ -63,9 +71,20 @@ def _stage_table(stages: list[dict], w: dict) -> str:
                     f"<td>{s.get('peak_users', 0):,}</td><td>{s.get('duration_s', 0):.0f} s</td>"
                     f"<td>{t.get('requests', 0):,}</td><td>{s.get('rps', 0):.1f}</td><td>{_ms(t.get('p50_ms'))}</td>"
                     f"<td>{_ms(t.get('p95_ms'))}</td><td>{s.get('error_rate', 0):.2%}</td>"
-                    f"<td>{s.get('generator_cpu_peak', 0):.0f} %</td></tr>")
+                    f"<td>{s.get('generator_cpu_peak', 0):.0f} %</td><td>{_connections(s)}</td></tr>")
     rows.append("</table>")
+    if any(s.get("connections") for s in stages):
+        per = next((s for s in stages if s.get("users_per_process")), None)
+        held = (" " + w["per_process"].format(n=per["users_per_process"], files=per.get("open_files", 0))) if per else ""
+        rows.append(f"<p class=\"muted\">{escape(w['conn_note'] + held)}</p>")
     return "".join(rows)
+
+
+def _connections(s: dict) -> str:
+    c = s.get("connections")
+    if not c:
+        return "–"
+    return f"{c.get('opened', 0):,} ({c.get('per_user', 0):.2g})"
 
 
 def stage_charts(s: dict, w: dict) -> str:

@@ -2,7 +2,8 @@
 levels name, against the suite the plugin started, its results in <run>/load/<profile>/.
 
 POC_LOAD_STAGE_SIZE (default XS, one class) and POC_LOAD_STAGE_SECONDS (default 6 per profile)
-set the stage; POC_LOAD=0 leaves it out. The default is short and small on purpose: squeezing a
+set the stage; POC_LOAD=0 leaves it out; POC_LOAD_STAGE=full (make evaluate LOAD=full) runs every
+service level's own profile at its size and real length instead (poc/load/stages.py). The default is short and small on purpose: squeezing a
 school's 08:00 storm into a few seconds would test something no school does. At XS a level that
 holds is recorded as not verified (never as passed); one that breaks already at XS fails. For
 verdicts at the catalogue's size: POC_LOAD_STAGE_SIZE=S POC_LOAD_STAGE_SECONDS=300 make evaluate.
@@ -56,16 +57,31 @@ def load_stage(poc):
         unsupported(f"{poc.suite.name} offers {', '.join(f'{c} over {p}' for c, p in sorted(protocols.items()))}; "
                     "the simulated pupils and teachers have no load actions over that protocol yet "
                     "(poc/load/actions.py: learning over " + ", ".join(sorted(actions.LEARNING)) + ")")
-    done: dict[str, dict] = {}
-    size = os.environ.get(STAGE_SIZE) or "XS"
-    seconds = float(os.environ.get(STAGE_SECONDS) or 6)
+    from poc.load import stages
+    done: dict = {}
+    how = stages.mode()
+    block = {"mode": how, "requirements": stages.only() or "all", "length_override_s": data.length_override(),
+             "stages": {}, "verdicts": {}}
+    if getattr(poc, "controller", False) and hasattr(poc, "manifest"):  # recorded with the run (kept.py reads it)
+        poc.manifest["load"] = block
 
-    def stage(profile: str) -> dict:
-        if profile not in done:
-            folder = Path(poc.run_dir) / "load" / profile
-            st = runner.Stage(name=profile, folder=folder, profile=profile, size=size, duration=seconds)
-            done[profile] = runner.run(st, Path(poc.run_dir) / "suite-state.json",
-                                       hosts=poc.deployment.hosts())
-        return done[profile]
+    def stage(level: dict) -> dict:
+        """The summary of the stage that judges `level` (a service level), run once per profile and size."""
+        plan = stages.plan(level, how)
+        if plan not in done:
+            folder = Path(poc.run_dir) / "load" / plan.folder
+            st = runner.Stage(name=plan.folder, folder=folder, profile=plan.profile, size=plan.size,
+                              duration=plan.seconds)
+            done[plan] = runner.run(st, Path(poc.run_dir) / "suite-state.json", hosts=poc.deployment.hosts())
+            s = done[plan]
+            block["stages"][plan.folder] = {"profile": plan.profile, "size": plan.size, "seconds": plan.seconds,
+                                            "peak_users": s.get("peak_users"), "real_length": s.get("real_length"),
+                                            "started": s.get("started")}
+        return done[plan]
 
+    def record(rid: str, verdict: str, why: str, level: dict) -> None:
+        """The stage's verdict on one service level, in the run's manifest too (beside results.jsonl)."""
+        block["verdicts"][rid] = {"verdict": verdict, "stage": stages.plan(level, how).folder, "why": why}
+
+    stage.record = record
     return stage

@@ -23,10 +23,10 @@ import sys
 
 import gevent
 from gevent.lock import Semaphore
-from locust import FastHttpUser, events
+from locust import events
 from locust.runners import WorkerRunner
 
-from poc.load import ENV_PROFILE, ENV_SEED, ENV_SIZE, ENV_STATE, ENV_THINK, actions, data, profiles, safety
+from poc.load import ENV_OUT, ENV_PROFILE, ENV_SEED, ENV_SIZE, ENV_STATE, ENV_THINK, actions, data, keepalive, profiles, safety
 from poc.load import target as target_mod
 
 if not os.environ.get(ENV_STATE):
@@ -44,6 +44,9 @@ random.seed(int(os.environ.get(ENV_SEED) or 2026))
 
 # the single load shape of this locustfile: the profile (or capacity search) the env names
 SchoolDayShape = profiles.shape_from_env()
+# each user keeps its connections (poc/load/keepalive.py); the open-files limit is raised to the hard limit
+# and every generator's new connections are counted into <stage>/connections.json
+keepalive.install(events, os.environ.get(ENV_OUT), hosts=max(1, len(TARGET.hosts())))
 
 
 def _tasks(role: str, functions: dict) -> dict:
@@ -56,8 +59,9 @@ def _tasks(role: str, functions: dict) -> dict:
 LEARNING = actions.LEARNING.get(TARGET.protocol("learning") or "", {}) if "learning" in TARGET.capabilities else {}
 
 
-class SchoolUser(FastHttpUser):
-    """A user of one of the suite's test accounts, with a think time from behaviour.yaml."""
+class SchoolUser(keepalive.KeepAliveHttpUser):
+    """A user of one of the suite's test accounts, with a think time from behaviour.yaml; it keeps its
+    connections as a browser does (one pool of its own, reused whatever file number its sockets get)."""
 
     abstract = True
     host = TARGET.hosts()[0] if TARGET.hosts() else None

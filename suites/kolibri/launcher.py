@@ -8,7 +8,8 @@ prepared home template is needed.
 
 The server runs in the foreground (``kolibri start --foreground``): one process (the
 HTTP servers and the task workers are threads), owned by the harness, bound to
-127.0.0.1 only, with the telemetry ping and zeroconf discovery turned off.
+127.0.0.1 only, with the telemetry ping and zeroconf discovery turned off, except in an
+isolated run (PRI-07, poc/isolation), where Kolibri runs with them on, as shipped.
 
 The device and one facility are provisioned on first start from an automatic
 provisioning file (``KOLIBRI_AUTOMATIC_PROVISION_FILE``, a 0600 JSON file that
@@ -153,6 +154,15 @@ def _load_api():
     return module
 
 
+def _isolated() -> bool:
+    """An isolated run (poc/isolation): the suite runs with its network defaults as shipped."""
+    try:
+        from poc.isolation import as_shipped
+    except ImportError:
+        return False
+    return as_shipped()
+
+
 _api = _load_api()
 KolibriClient, KolibriError = _api.KolibriClient, _api.KolibriError
 
@@ -237,14 +247,22 @@ class Launcher(LocalLauncher):
             }, f)
         self._provision_file = provision
 
+        # Kolibri's own network traffic, silenced by the harness; in an isolated run (PRI-07, a network
+        # namespace that leads nowhere, poc/isolation) Kolibri runs as shipped, with both on.
+        quiet = {
+            "KOLIBRI_DISABLE_PING": "true",  # no telemetry / update ping
+            "KOLIBRI_ZEROCONF_ENABLED": "false",  # no mDNS broadcast/discovery
+        }
+        self.changed_defaults = {} if _isolated() else dict(quiet)
+        self.as_shipped_note = ("as shipped: telemetry ping and zeroconf on (isolated run)" if _isolated() else
+                                "the harness switched off Kolibri's telemetry ping and zeroconf discovery")
         env = _clean_env({
             "KOLIBRI_HOME": str(home),
             "KOLIBRI_LISTEN_ADDRESS": "127.0.0.1",
             "KOLIBRI_HTTP_PORT": str(port),
             "KOLIBRI_ZIP_CONTENT_PORT": str(zip_port),
-            "KOLIBRI_DISABLE_PING": "true",  # no telemetry / update ping
-            "KOLIBRI_ZEROCONF_ENABLED": "false",  # no mDNS broadcast/discovery
-            "KOLIBRI_RUN_MODE": "os2skole-poc",  # flags a non-user instance
+            **self.changed_defaults,
+            "KOLIBRI_RUN_MODE": "os2skole-poc",  # flags a non-user instance (a label in the ping; changes no traffic)
             "KOLIBRI_USE_WORKER_MULTIPROCESSING": "false",  # no child processes
             "KOLIBRI_AUTOMATIC_PROVISION_FILE": str(provision),
         })

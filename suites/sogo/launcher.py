@@ -131,11 +131,16 @@ class Launcher(LocalLauncher):
             self.wait_http(f"{base}/SOGo/", self._procs_by_role["nginx"], timeout=30)
             self.wait_http(f"{base}/SOGo.woa/WebServerResources/js/Common.js",
                            self._procs_by_role["nginx"], timeout=10)
+            # single sign-on (IAM-05): a second sogod as SAML service provider of the harness's IdP,
+            # when the run brings one (poc/sso sets self.sso before start; suites/sogo/sso.py)
+            self.sso_info = (_sso_module().start(self, self.sso["saml"])
+                             if (getattr(self, "sso", None) or {}).get("saml") else None)
         except BaseException:
             self.stop()  # leave nothing half-started behind; stop() is idempotent
             raise
         # no trailing slashes, so suite.yaml can write "{dav}/{user}/Calendar/personal/"
-        return {"web": base, "sogo": f"{base}/SOGo", "dav": f"{base}/SOGo/dav"}
+        return {"web": base, "sogo": f"{base}/SOGo", "dav": f"{base}/SOGo/dav",
+                **(self.sso_info["endpoints"] if self.sso_info else {})}
 
     def _prepare_workdir(self) -> None:
         # The services run as system users: they must be able to traverse to their folders.
@@ -470,10 +475,11 @@ http {{
 
     def stop(self) -> None:
         procs = getattr(self, "_procs_by_role", {})
-        sogod = procs.get("sogod")
-        if sogod is not None and sogod.poll() is None:
-            self._stop_sogod(sogod)
-        for role in ("nginx", "memcached"):
+        for role in ("sogod-sso", "sogod"):
+            sogod = procs.get(role)
+            if sogod is not None and sogod.poll() is None:
+                self._stop_sogod(sogod)
+        for role in ("nginx-sso", "nginx", "memcached"):
             if role in procs:
                 self.stop_process(procs[role], timeout=15)
         pg = procs.get("postgres")
@@ -534,6 +540,15 @@ http {{
         name = next((r for r, p in self._procs_by_role.items() if p is proc), "server")
         path = self.logdir / f"{name}.log"
         return f"Last lines of {path}:\n" + log_tail(path, 30)
+
+
+def _sso_module():
+    """suites/sogo/sso.py (the launcher is loaded by path, so its neighbour is too)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("poc_suite_sogo_sso", Path(__file__).with_name("sso.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _which(command: str) -> str:
