@@ -70,6 +70,8 @@ def test_reports_and_comparison_show_the_judged_counts(cat, reports):
     assert "1 of 6 judged, 5 not verified" in html, "the performance category row says on what its 100 % rests"
     assert "1/6 judged, 5 not verified" in html, "and so does its bar in the chart"
     assert "⚠" in html and "not verified</span>" in html
+    # today's solution (reference columns) says what its scores rest on too
+    assert html.count("0 of 6 judged") >= 2 and html.count("requirements judged;") >= 3
     suite_html = (reports / "baseline.html").read_text(encoding="utf-8")
     assert "<td>1 / 6</td>" in suite_html and "requirements judged" in suite_html
     data = json.loads((reports / "comparison.json").read_text(encoding="utf-8"))["suites"]["baseline"]
