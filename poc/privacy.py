@@ -207,8 +207,14 @@ class Accounts:
                 disable(username, False)
             else:
                 self.provisioning.delete_user(username)
+                self._gone(username)
         else:
             self.admin.call("remove_account", username)
+            self._gone(username)
+
+    def _gone(self, username: str) -> None:
+        """The account was removed for good: nothing left for the clean-up to remove."""
+        self.made[:] = [a for a in self.made if a.username != username]
 
     def cleanup(self) -> list[str]:
         """Remove every account made here (data too, where the suite can); what could not be removed is
@@ -225,8 +231,8 @@ class Accounts:
             except Exception as exc:  # noqa: BLE001 - named, not fatal
                 left.append(f"{account.username}: {exc}")
                 getattr(self.deployment, "left_behind", []).append(
-                    {"what": f"the account {account.username} a privacy scenario made", "how":
-                     f"remove it as {self.deployment.suite.name}'s administrator ({self.how}): {exc}"[:500]})
+                    {"what": f"the account {account.username} a privacy scenario made", "why": str(exc)[:300],
+                     "how": f"remove it as {self.deployment.suite.name}'s administrator ({self.how})"})
         self.made.clear()
         return left
 

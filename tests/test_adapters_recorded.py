@@ -336,6 +336,7 @@ def test_provisioning_and_clean_up(replay):
     OCSClient(URL, PUPIL).delete_share(share_id)
     replay.play("admin-delete-user")
     OCSClient(URL, ADMIN).delete_user(USER)
+    assert not replay.queue, "an exchange of the recording was not asked for"
 
 
 # -- status and office -------------------------------------------------------------------------------

@@ -391,6 +391,7 @@ def test_clean_up(replay, suite):
     replay.play("admin-delete-teacher", "admin-delete-pupil", "admin-delete-pupil2")
     for role in ("teacher", "pupil", "pupil2"):
         admin.delete_user(account(suite, role).username)
+    assert not replay.queue, "an exchange of the recording was not asked for"
     replay.done()
 
 

@@ -137,7 +137,8 @@ def run(args) -> int:
         print(f"error: run {status}: {run.manifest.get('message', '')}", file=sys.stderr)
     left = run.manifest.get("left_behind") or []
     for item in left:
-        print(f"error: clean-up left {item['what']} on the deployment ({item['why']}); to remove it: {item['how']}",
+        why = f" ({item['why']})" if item.get("why") else ""
+        print(f"error: clean-up left {item['what']} on the deployment{why}; to remove it: {item['how']}",
               file=sys.stderr)
     if interrupted:
         return 130

@@ -181,7 +181,7 @@ def test_pupil_cannot_read_other_peoples_material(suite_deployment, evidence, ta
                 owner.close()
 
 
-def _judge(dep, role: str, attempts: list[Attempt], expect_allowed: bool, request):
+def _check_refusals(dep, role: str, attempts: list[Attempt], expect_allowed: bool, request):
     offered = [a for a in attempts if a.allowed is not None]
     if not offered:
         unsupported(f"none of {', '.join(a.action for a in attempts)} exists: {attempts[-1].detail}")
@@ -199,14 +199,14 @@ def _judge(dep, role: str, attempts: list[Attempt], expect_allowed: bool, reques
 def test_pupil_cannot_manage_accounts_classes_settings_or_reach_admin_pages(suite_deployment, evidence, tag, request):
     attempts = _attempts(suite_deployment, "pupil", PUPIL_ACTIONS, tag)
     _record(evidence, "pupil-attempts.json", attempts)
-    _judge(suite_deployment, "pupil", attempts, False, request)
+    _check_refusals(suite_deployment, "pupil", attempts, False, request)
 
 
 @pytest.mark.requirement("IAM-07")
 def test_teacher_cannot_delete_accounts_or_change_settings(suite_deployment, evidence, tag, request):
     attempts = _attempts(suite_deployment, "teacher", TEACHER_ACTIONS, tag)
     _record(evidence, "teacher-attempts.json", attempts)
-    _judge(suite_deployment, "teacher", attempts, False, request)
+    _check_refusals(suite_deployment, "teacher", attempts, False, request)
 
 
 @pytest.mark.requirement("IAM-07")
@@ -215,4 +215,4 @@ def test_admin_can_do_each(suite_deployment, evidence, tag, request):
         unsupported(f"{suite_deployment.suite.name} has no admin test account")
     attempts = _attempts(suite_deployment, "admin", PUPIL_ACTIONS, tag)
     _record(evidence, "admin-attempts.json", attempts)
-    _judge(suite_deployment, "admin", attempts, True, request)
+    _check_refusals(suite_deployment, "admin", attempts, True, request)

@@ -61,7 +61,7 @@ class Endpoint:
                                  f"{self.account.username}")
                 (self.evidence / "left-behind.txt").write_text(self.left[-1] + "\n", encoding="utf-8")
 
-    def settle(self, result: ToolResult) -> None:
+    def verify(self, result: ToolResult) -> None:
         """Keep the result and give the scenario its verdict."""
         if self.left:
             result.message = "; ".join(filter(None, [result.message, *self.left]))

@@ -25,4 +25,4 @@ def test_caldav_server_tester(endpoint, client_for):
     if removed:
         result.message = "; ".join(filter(None, [result.message, "left behind by the tool and removed here: "
                                                  + ", ".join(removed)]))
-    target.settle(result)
+    target.verify(result)

@@ -14,4 +14,4 @@ def test_litmus(group, endpoint):
     with target.fresh_folder(f"poc-litmus-{group}") as url:
         result = litmus.run(group, url, target.account.username, target.account.password, target.evidence,
                             run_dir=target.run_dir)
-    target.settle(result)
+    target.verify(result)
