@@ -105,10 +105,16 @@ def credentials_accepted(url: str, username: str, password: str, *, method: str 
     """Whether the suite lets `username` in with `password` at `url`: one request on a fresh
     connection with nothing remembered. 2xx (207 included) is in, 401/403 is refused; anything
     else says nothing about the password and is raised (Refused, or ServerFault for a 5xx)."""
-    with Session(username, password, close_connections=True) as fresh:
+    with Session(username, password, close_connections=True, raise_5xx=False) as fresh:
         r = fresh.request(method, url, headers={"Depth": "0", **(headers or {})})
     if 200 <= r.status_code < 300:
         return True
     if r.status_code in (401, 403):
         return False
+    if r.status_code == 503 and b"LoginException" in r.content:
+        # Nextcloud (SabreDAV) refuses a disabled account's correct password with 503 Service
+        # Unavailable, "OC\User\LoginException: Account disabled": refused, not a broken server
+        return False
+    if r.status_code >= 500:
+        raise ServerFault(r)
     raise Refused(r, "2xx (signed in) or 401/403 (refused)")
