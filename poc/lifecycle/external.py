@@ -153,6 +153,18 @@ class Provisioner:
             self.admin_client.close()
             self.admin_client = self._client(self.d.accounts["admin"])
 
+    def product_version(self) -> str:
+        """What the provisioning adapter says of the product's version (Moodle's site info), if anything."""
+        info = getattr(self.admin_client, "site_info", None) if self.admin_client is not None else None
+        if not callable(info):
+            return ""
+        try:
+            data = info()
+        except Exception:  # noqa: BLE001 - a version is a nicety, never a reason to stop
+            return ""
+        release = data.get("release", "") if isinstance(data, dict) else ""
+        return f"{self.suite.name.capitalize()} {release}".strip() if release else ""
+
     # -- clean-up --------------------------------------------------------------------------------
     def _admin_for_cleanup(self):
         """The admin's client for the clean-up, signed in with the admin's real password (an app
@@ -255,7 +267,7 @@ class ExternalDeployment(Deployment):
                       f"({'creating test accounts' if self.provision else 'existing test accounts'})")
         self.provisioner.provision()
         self.provisioner.use_app_passwords()
-        self.version = suite_version(self, "external")
+        self.version = suite_version(self, "") or self.provisioner.product_version() or "external"
         from .. import sso  # SSO=saml|oidc: the harness's IdP, which the vendor registered (README, vendors)
         self.sso = sso.prepare(self)
         sso.finish(self, self.sso)
