@@ -162,20 +162,11 @@ class OidcIdP:
         return web.login_form(f"{self.base}/oidc/login", {"rid": rid}, who=client)
 
     def _login(self, rq: web.Request) -> web.Response:
-        rid = rq.form.get("rid", "")
-        info = self.pending.get(rid)
-        if info is None:
-            return web.page(web.TITLE, "<h1>Sessionen er udløbet</h1><p>Start forfra fra tjenesten.</p>",
-                            "400 Bad Request")
-        username = rq.form.get("username", "").strip()
-        person = self.directory.check(username, rq.form.get("password", ""))
-        if person is None:
-            self.events.add("login-refused", client=info["client"], user=username,
-                            known=username in self.directory.people)
-            return web.login_form(f"{self.base}/oidc/login", {"rid": rid}, who=info["client"],
-                                  error="Forkert brugernavn eller adgangskode.", username=username)
-        del self.pending[rid]
-        self.events.add("login", client=info["client"], user=person.username)
+        got = web.take_login(rq, self.pending, self.directory, self.events, f"{self.base}/oidc/login",
+                             lambda i: (i["client"], {"client": i["client"]}))
+        if isinstance(got, web.Response):
+            return got
+        info, person = got
         sid = self.sessions.new(person.username)
         resp = self._answer(info, person)
         resp.headers.append(web.set_cookie(sid))

@@ -208,19 +208,11 @@ class SamlIdP:
         return web.login_form(f"{self.base}/saml/login", {"rid": rid}, who=_host(sp))
 
     def _login(self, rq: web.Request) -> web.Response:
-        rid = rq.form.get("rid", "")
-        info = self.pending.get(rid)
-        if info is None:
-            return web.page(web.TITLE, "<h1>Sessionen er udløbet</h1><p>Start forfra fra tjenesten.</p>",
-                            "400 Bad Request")
-        username = rq.form.get("username", "").strip()
-        person = self.directory.check(username, rq.form.get("password", ""))
-        if person is None:
-            self.events.add("login-refused", sp=info["sp"], user=username, known=username in self.directory.people)
-            return web.login_form(f"{self.base}/saml/login", {"rid": rid}, who=_host(info["sp"]),
-                                  error="Forkert brugernavn eller adgangskode.", username=username)
-        del self.pending[rid]
-        self.events.add("login", sp=info["sp"], user=person.username)
+        got = web.take_login(rq, self.pending, self.directory, self.events, f"{self.base}/saml/login",
+                             lambda i: (_host(i["sp"]), {"sp": i["sp"]}))
+        if isinstance(got, web.Response):
+            return got
+        info, person = got
         sid = self.sessions.new(person.username)
         _, session = self.sessions.get(_cookie_request(sid))
         return self._answer(info, person, sid, session, new_cookie=True)

@@ -105,6 +105,26 @@ def login_form(action: str, hidden: dict[str, str], *, who: str, error: str = ""
     return page(TITLE, body, "200 OK")
 
 
+def take_login(rq: "Request", pending: dict, directory, events, action: str, party) -> "tuple[dict, object] | Response":
+    """The IdP's login form, posted: (the waiting request's info, the person) when the password is
+    right, else the page to answer with (expired request, or the form again with its error).
+    `party(info)` gives who asked (shown on the form) and the fields that name it in the events."""
+    rid = rq.form.get("rid", "")
+    info = pending.get(rid)
+    if info is None:
+        return page(TITLE, "<h1>Sessionen er udløbet</h1><p>Start forfra fra tjenesten.</p>", "400 Bad Request")
+    who, fields = party(info)
+    username = rq.form.get("username", "").strip()
+    person = directory.check(username, rq.form.get("password", ""))
+    if person is None:
+        events.add("login-refused", **fields, user=username, known=username in directory.people)
+        return login_form(action, {"rid": rid}, who=who, error="Forkert brugernavn eller adgangskode.",
+                          username=username)
+    del pending[rid]
+    events.add("login", **fields, user=person.username)
+    return info, person
+
+
 def autopost(action: str, fields: dict[str, str]) -> Response:
     """An HTML form that posts itself (the SAML HTTP-POST binding, form_post)."""
     inputs = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in fields.items())
