@@ -33,7 +33,7 @@ help:
 	@echo "make assess SUITE=..             the checklist of a suite's manual requirements (ASSESSMENTS=all counts proposed ones)"
 	@echo "make bench                       print the speed figures (scoring, rendering, a whole evaluate, the load generator against its peers)"
 	@echo "make setup-bench                 JMeter (Debian) and Artillery (npm) for the peer table of make bench"
-	@echo "make provision SUITE=.. SIZE=XS|S  provision a school (classes, teachers, pupils) on a suite and check it"
+	@echo "make provision SUITE=.. SIZE=XS|S [URL=..]  provision a school (classes, teachers, pupils) on a suite, check it, remove it"
 	@echo "make setup                       create .venv and install the pinned packages"
 	@echo "make setup-suites                the local suites' servers (Debian packages as root; Kolibri's own venv)"
 
@@ -55,7 +55,8 @@ setup-suites: $(STAMP)
 	$(PY) suites/kolibri/launcher.py install
 
 provision: $(STAMP)
-	$(PY) -m poc provision --suite $(SUITE) --size $(or $(SIZE),XS) $(if $(SEED),--seed $(SEED))
+	$(PY) -m poc provision --suite $(SUITE) --size $(or $(SIZE),XS) $(if $(SEED),--seed $(SEED)) \
+	  $(if $(URL),--url "$(URL)") $(if $(filter 1,$(KEEP)),--keep)
 
 evaluate: $(STAMP)
 	POC_LANG="$(LANG)" $(if $(SSO),POC_SSO="$(SSO)") $(PY) -m poc evaluate $(EVAL_ARGS)
