@@ -1,7 +1,7 @@
 """The harness's load user against its peers, in one run on the same local endpoint (nginx on 127.0.0.1):
 
-    harness   the harness's user (scenarios/load/probe.py: the pupils' and teachers' SchoolUser, which
-              keeps its connections, poc/load/keepalive.py), one GET per action
+    harness   the harness's user (scenarios/load/probe.py: the pupils' and teachers' SchoolUser, with its
+              own HTTP client that keeps its connections, poc/load/leanhttp.py), one GET per action
     locust    a plain Locust FastHttpUser doing the same
     jmeter    Apache JMeter, Debian's package 2.13 (the engine of Moodle's own performance comparison),
               started through bench/peers/JMeterPlans.java: Debian's JMeter refuses every test plan as
@@ -321,8 +321,8 @@ def users_per_core(endpoint, folder, names, cpu) -> dict:
 
 
 def table(a: dict, b: dict) -> str:
-    best_a = max([a[n]["rps_per_core"] for n in PEERS if n in a] or [0]) or 1
-    best_b = max([b[n]["per_core_80"] for n in PEERS if n in b] or [0]) or 1
+    best_a = max([a[n]["rps_per_core"] for n in PEERS if n in a] or [0]) or None  # None: no peer measured
+    best_b = max([b[n]["per_core_80"] for n in PEERS if n in b] or [0]) or None
     lines = [f"   {'generator':<12}{'req/s per core':>16}{'× best peer':>13}{'users held <80 %':>18}"
              f"{'users per core at 80 %':>24}{'× best peer':>13}",
              f"   {'':<12}{'':>16}{'':>13}{'(levels tried)':>18}{'(from the top level)':>24}"]
@@ -333,9 +333,9 @@ def table(a: dict, b: dict) -> str:
         hb = b.get(name, {}).get("held")
         pc = b.get(name, {}).get("per_core_80")
         lines.append(f"   {name:<12}{(f'{ra:,.0f}' if ra is not None else '–'):>16}"
-                     f"{(f'{ra / best_a:.2f}' if ra is not None else '–'):>13}"
+                     f"{(f'{ra / best_a:.2f}' if ra is not None and best_a else '–'):>13}"
                      f"{(f'{hb:,}' if hb is not None else '–'):>18}{(f'{pc:,}' if pc is not None else '–'):>24}"
-                     f"{(f'{pc / best_b:.2f}' if pc is not None else '–'):>13}")
+                     f"{(f'{pc / best_b:.2f}' if pc is not None and best_b else '–'):>13}")
     return "\n".join(lines)
 
 

@@ -131,7 +131,10 @@ def test_the_harness_pupils_keep_their_connections_and_the_stage_counts_them(stu
     assert c is not None and c["requests"] >= 3 * users, c
     # one kept connection per user to the one host (the per-account set-up uses a few of its own)
     assert c["opened"] <= users * 1.05 + 10, c
-    assert after["connections"] - before["connections"] <= users * 1.05 + 30, after
+    # the stub answers every GET alike, so the hand-ins read back after the stage (one session per pupil,
+    # poc/load/handins.py) do not match: that check's own connections are not the load's
+    checks = (summary.get("handins") or {}).get("pupils", 0)
+    assert after["connections"] - before["connections"] <= users * 1.05 + 30 + checks, (after, checks)
     assert c["per_user"] <= 1.06 and c["stale"] <= 0.02 * c["requests"], c
     # how many users one generator process can hold here, said and recorded
     assert any("one generator process holds up to" in line for line in said), said

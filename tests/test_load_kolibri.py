@@ -43,7 +43,9 @@ def test_learning_load_gives_prf_verdicts(kolibri_stage):
     assert {"PRF-01", "PRF-05"} <= set(by_id), proc.stdout[-2000:]
     for rid, r in by_id.items():
         # no longer `unsupported`: real load; one class (XS) never passes a school's level
-        assert r["verdict"] in ("skipped", "fail"), (rid, r["verdict"], r.get("message"))
+        # (or `error` when other work kept this machine busy: a breach measured so is not blamed on Kolibri)
+        busy = r["verdict"] == "error" and "run the stage on a quiet machine" in (r.get("message") or "")
+        assert r["verdict"] in ("skipped", "fail") or busy, (rid, r["verdict"], r.get("message"))
         if r["verdict"] == "skipped":
             assert "not verified" in r["message"] and "XS" in r["message"]
 

@@ -11,7 +11,11 @@ search and the results in the run folder. One concept per module:
     results.py     Locust's CSV files read into a summary, checked against a service level
     compare.py     which load runs are comparable, and p95 regressions between them
     calibration.py a server with a known limit, to check that the capacity search finds it
-    keepalive.py   the users keep their connections (poll, not select) and count new ones (Locust side)
+    leanhttp.py    the users' own HTTP client: one kept connection per host, cookies, TLS (Locust side)
+    keepalive.py   Locust's own pool fixed (poll, not select); the stage's connections.json (Locust side)
+    conncount.py   the connection counts and the idle check, shared by both clients
+    school_accounts.py  each simulated user its own account: the school provisioned for a stage
+    handins.py     no acknowledged hand-in lost: read back after the stage (PRF-02)
     limits.py      the open-files limit, and how many users one generator process can hold
     stages.py      which stage judges which service level: short, or each at its real length (LOAD=full)
     kept.py        the real-length runs' verdicts, kept per suite for the comparison

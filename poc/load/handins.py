@@ -57,25 +57,28 @@ def verify(folder: Path, passwords: dict[str, str], *, timeout: float = 30.0) ->
     if not acked:
         return None if not sent else {"checked": 0, "lost": [], "unreadable": [], "never_acknowledged": len(sent)}
     lost, unreadable = [], []
+    by_user: dict[str, list] = {}
+    for url, e in acked.items():
+        by_user.setdefault(e["user"], []).append((url, e))
 
-    def check(item) -> None:
-        url, e = item
-        password = passwords.get(e["user"])
+    def check(user: str) -> None:  # one session (one kept connection) per pupil
+        password = passwords.get(user)
         if password is None:
-            unreadable.append(f"{url} (no password known for {e['user']})")
+            unreadable.extend(f"{url} (no password known for {user})" for url, _ in by_user[user])
             return
-        try:
-            with Session(e["user"], password, raise_5xx=False) as s:
-                r = s.get(url, timeout=timeout)
-        except Exception as exc:  # noqa: BLE001 - named, the stage's own figures stay
-            unreadable.append(f"{url} ({type(exc).__name__})")
-            return
-        if r.status_code != 200:
-            lost.append(f"{url} answered {r.status_code} (its pupil's PUT had been acknowledged)")
-        elif digest(r.content) not in [e["acked"], *e.get("after", [])]:
-            lost.append(f"{url} holds something else than the acknowledged hand-in ({len(r.content):,} bytes)")
+        with Session(user, password, raise_5xx=False) as s:
+            for url, e in by_user[user]:
+                try:
+                    r = s.get(url, timeout=timeout)
+                except Exception as exc:  # noqa: BLE001 - named, the stage's own figures stay
+                    unreadable.append(f"{url} ({type(exc).__name__})")
+                    continue
+                if r.status_code != 200:
+                    lost.append(f"{url} answered {r.status_code} (its pupil's PUT had been acknowledged)")
+                elif digest(r.content) not in [e["acked"], *e.get("after", [])]:
+                    lost.append(f"{url} holds something else than the acknowledged hand-in ({len(r.content):,} bytes)")
 
     with ThreadPoolExecutor(THREADS) as ex:
-        list(ex.map(check, acked.items()))
-    return {"checked": len(acked), "lost": sorted(lost)[:50], "lost_count": len(lost),
+        list(ex.map(check, by_user))
+    return {"checked": len(acked), "pupils": len(by_user), "lost": sorted(lost)[:50], "lost_count": len(lost),
             "unreadable": sorted(unreadable)[:20], "unreadable_count": len(unreadable)}

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-import select as _select_module
 from pathlib import Path
 
-from gevent import monkey
 from geventhttpclient.client import HTTPClient, HTTPClientPool
 from geventhttpclient.connectionpool import ConnectionPool, SSLConnectionPool
 from locust import FastHttpUser
@@ -29,30 +27,7 @@ from locust import FastHttpUser
 from . import CONNECTIONS as FILE
 from .limits import raise_open_files, users_per_process
 
-# the kernel's poll(), not gevent's cooperative one: with a zero time-out it never blocks
-_poll = monkey.get_original("select", "poll")
-_READABLE_OR_GONE = _select_module.POLLIN | _select_module.POLLPRI | _select_module.POLLERR | \
-    _select_module.POLLHUP | _select_module.POLLNVAL
-
-COUNTS = {"opened": 0, "reused": 0, "stale": 0}  # this process's connections, reported per stage
-
-
-def alive(sock) -> bool:
-    """An idle keep-alive connection may be reused when nothing is waiting on it: no data, no FIN, no
-    error. The same rule as geventhttpclient's, with poll() instead of select() (any file number)."""
-    if sock is None:
-        return False
-    try:
-        fd = sock.fileno()
-        if fd < 0:
-            return False
-        if getattr(sock, "pending", None) and sock.pending():  # TLS: bytes already decrypted and waiting
-            return False
-        p = _poll()
-        p.register(fd, _READABLE_OR_GONE)
-        return not p.poll(0)
-    except (OSError, ValueError):
-        return False
+from .conncount import COUNTS, alive  # noqa: E402,F401  (shared with leanhttp.py)
 
 
 class _Counting:
@@ -65,6 +40,10 @@ class _Counting:
         sock = super()._create_socket()
         COUNTS["opened"] += 1
         return sock
+
+    def release_socket(self, sock) -> None:
+        COUNTS["closed"] += 1
+        super().release_socket(sock)
 
 
 class KeepAliveConnectionPool(_Counting, ConnectionPool):
@@ -171,7 +150,7 @@ def install(events, out_folder: str | None, hosts: int, label: str | None = None
             gens = list(workers.values())
         else:
             gens = [{**me, **COUNTS}]
-        total = {k: sum(int(g.get(k, 0)) for g in gens) for k in ("opened", "reused", "stale", "requests")}
+        total = {k: sum(int(g.get(k, 0)) for g in gens) for k in ("opened", "reused", "stale", "closed", "requests")}
         write(out_folder and Path(out_folder), {**total, "generators": gens, "hosts_per_user": hosts,
                                                  "open_files": min((g["open_files"] for g in gens), default=soft),
                                                  "users_per_process": min((g["users_per_process"] for g in gens),

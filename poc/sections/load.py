@@ -16,6 +16,7 @@ WORDS = {
            "duration": "Duration", "requests": "Requests", "rps": "Req/s", "errors": "Errors",
            "cpu": "Generator CPU", "capacity": "Capacity (concurrent users)",
            "connections": "New connections (per user)", "accounts": "Accounts",
+           "closed": "{n:,} ended after the suite's answer (HTTP/1.0 or Connection: close, or a failed exchange)",
            "acc_school": "{n:,} own ({pupils:,} pupils, {teachers:,} teachers of school {school})",
            "handins": "{n:,} acknowledged hand-ins read back after the stage, {lost:,} lost.",
            "acc_shared": "{n} shared", "acc_used": "{n:,} different ones signed in", "host": "Machine",
@@ -39,6 +40,7 @@ WORDS = {
            "duration": "Varighed", "requests": "Forespørgsler", "rps": "Forespørgsler/s", "errors": "Fejl",
            "cpu": "Generatorens CPU", "capacity": "Kapacitet (samtidige brugere)",
            "connections": "Nye forbindelser (pr. bruger)", "accounts": "Konti",
+           "closed": "{n:,} afsluttet efter løsningens svar (HTTP/1.0 eller Connection: close, eller en fejlet udveksling)",
            "acc_school": "{n:,} egne ({pupils:,} elever, {teachers:,} lærere på skolen {school})",
            "handins": "{n:,} kvitterede afleveringer læst tilbage efter forløbet, {lost:,} tabt.",
            "acc_shared": "{n} delte", "acc_used": "{n:,} forskellige loggede ind", "host": "Maskine",
@@ -83,7 +85,7 @@ def _stage_table(stages: list[dict], w: dict) -> str:
                     f"<td>{s.get('peak_users', 0):,}</td><td>{s.get('duration_s', 0):.0f} s</td>"
                     f"<td>{t.get('requests', 0):,}</td><td>{s.get('rps', 0):.1f}</td><td>{_ms(t.get('p50_ms'))}</td>"
                     f"<td>{_ms(t.get('p95_ms'))}</td><td>{s.get('error_rate', 0):.2%}</td>"
-                    f"<td>{s.get('generator_cpu_peak', 0):.0f} %</td><td>{_connections(s)}</td>"
+                    f"<td>{s.get('generator_cpu_peak', 0):.0f} %</td><td>{_connections(s, w)}</td>"
                     f"<td>{_accounts(s, w)}</td></tr>")
     rows.append("</table>")
     for s in stages:
@@ -122,11 +124,14 @@ def _accounts(s: dict, w: dict) -> str:
     return escape(text) + (f' <span class="muted">({escape(note)})</span>' if note else "")
 
 
-def _connections(s: dict) -> str:
+def _connections(s: dict, w: dict | None = None) -> str:
     c = s.get("connections")
     if not c:
         return "–"
-    return f"{c.get('opened', 0):,} ({c.get('per_user', 0):.2g})"
+    out = f"{c.get('opened', 0):,} ({c.get('per_user', 0):.2g})"
+    if c.get("closed") and w:  # the suite ended connections after its answer (HTTP/1.0, Connection: close)
+        out += f" <span class=\"muted\">{escape(w['closed'].format(n=c['closed']))}</span>"
+    return out
 
 
 def stage_charts(s: dict, w: dict) -> str:

@@ -23,11 +23,11 @@ import sys
 
 import gevent
 from gevent.lock import Semaphore
-from locust import events
+from locust import User, events
 from locust.runners import WorkerRunner
 
 from poc.load import ENV_OUT, ENV_PROFILE, ENV_SEED, ENV_SIZE, ENV_STATE, ENV_THINK, actions, data, keepalive, profiles, safety
-from poc.load import handins, school_accounts
+from poc.load import handins, leanhttp, school_accounts
 from poc.load import target as target_mod
 
 if not os.environ.get(ENV_STATE):
@@ -67,11 +67,11 @@ def _tasks(role: str, functions: dict) -> dict:
 LEARNING = actions.LEARNING.get(TARGET.protocol("learning") or "", {}) if "learning" in TARGET.capabilities else {}
 
 
-class SchoolUser(keepalive.KeepAliveHttpUser):
+class SchoolUser(User):
     """A pupil or teacher of the school the harness provisioned (an account of its own: real-length
     stages), or of the suite's test accounts (the short stage), with a think time from behaviour.yaml; it
-    keeps its connections as a browser does (one pool of its own, reused whatever file number its
-    sockets get)."""
+    keeps its connections as a browser does (its own client, poc/load/leanhttp.py: one kept connection
+    per suite host, checked with poll() whatever file number its sockets get)."""
 
     abstract = True
     host = TARGET.hosts()[0] if TARGET.hosts() else None
@@ -87,6 +87,7 @@ class SchoolUser(keepalive.KeepAliveHttpUser):
 
     def __init__(self, environment):
         super().__init__(environment)
+        self.http = leanhttp.Client(environment.events.request.fire)  # its own connections and cookies
         self.index = next(self._counter)
         self.rng = random.Random(int(os.environ.get(ENV_SEED) or 2026) * 100_003 + self.index)
         if PEOPLE and PEOPLE.get(self.role):
@@ -132,6 +133,9 @@ class SchoolUser(keepalive.KeepAliveHttpUser):
                 except Exception as exc:  # the users then see what the suite has; no account data in the message
                     sys.stderr.write(f"learning set-up left out: {type(exc).__name__}: {str(exc)[:200]}\n")
         return self._prepared[key]
+
+    def on_stop(self):
+        self.http.close()
 
     def on_start(self):
         self.ctx = self.prepared()
