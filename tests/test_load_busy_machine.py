@@ -1,6 +1,7 @@
 """A breach measured while other work kept the machine busy is not blamed on the suite: the stage's
-verdict is an `error` naming the split (suite, generators, other work); a pass stays a pass, and a
-breach on a machine busy with the suite itself stays the suite's fail."""
+verdict is an `error` naming the split (suite, generators, other work); a pass stays a pass, a breach
+on a machine busy with the suite itself stays the suite's fail, and so does one on a machine that had
+idle CPU left (a single-process suite that uses one core of two was not starved by the others)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,9 @@ def test_a_pass_on_a_busy_machine_stays_a_pass():
     verdict, _ = results.judge(_summary(300, {"cpus": 2, "busy_mean_pct": 99, "suite_pct": 10,
                                               "generators_pct": 9, "others_pct": 80}), LEVEL)
     assert verdict == results.PASS
+
+
+def test_a_breach_with_idle_cpu_left_is_the_suites_fail_whatever_else_ran():
+    verdict, why = results.judge(_summary(2500, {"cpus": 2, "busy_mean_pct": 80, "suite_pct": 48,
+                                                 "generators_pct": 2, "others_pct": 30}), LEVEL)
+    assert verdict == results.FAIL, why
