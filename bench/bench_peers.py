@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from poc.lifecycle.local import free_port, port_open  # noqa: E402
 from poc.load import ENV_STATE, ENV_THINK, limits  # noqa: E402
+from poc.load.runner import _tree_cpu  # noqa: E402
 
 PY = sys.executable
 PEERS_DIR = ROOT / "bench" / "peers"
@@ -181,20 +182,8 @@ def _stop(p: subprocess.Popen):
 
 
 def _cpu_seconds(pid: int) -> float:
-    import psutil
-    try:
-        root = psutil.Process(pid)
-        procs = [root] + root.children(recursive=True)
-    except psutil.Error:
-        return 0.0
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.Error:
-            pass
-    return total
+    """CPU seconds of the generator's whole process tree (the load stages measure the suite the same way)."""
+    return _tree_cpu([pid])
 
 
 # -- the generators: argv for N users with a think time, running for `seconds` ----------------------

@@ -6,14 +6,8 @@ its parsing of chunked bodies and its cookie rules are checked directly."""
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
-import time
-
 import gevent
 import pytest
-import requests
-import yaml
 from gevent import socket
 
 from poc.lifecycle.local import free_port
@@ -24,29 +18,8 @@ PASSWORD = "Ærø-kode-7"
 
 
 @pytest.fixture
-def dav(tmp_path):
-    root = tmp_path / "root"
-    root.mkdir()
-    port = free_port()
-    config = {"host": "127.0.0.1", "port": port, "provider_mapping": {"/": str(root)}, "verbose": 1,
-              "http_authenticator": {"accept_basic": True, "accept_digest": False, "default_to_digest": False},
-              "simple_dc": {"user_mapping": {"*": {"elev": {"password": PASSWORD}}}}}
-    cfg = tmp_path / "wsgidav.yaml"
-    cfg.write_text(yaml.safe_dump(config), encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "wsgidav.server.server_cli", "-c", str(cfg)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(100):
-            try:
-                requests.get(url, timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
+def dav(wsgidav_server):
+    return wsgidav_server(PASSWORD)
 
 
 def _auth(password=PASSWORD):
