@@ -38,7 +38,8 @@ def _summary(run, folder: str, size="S", users=648, p95=420.0, seconds=1800.0):
     (path / "summary.json").write_text(json.dumps({
         "stage": folder, "profile": folder.split("-")[0], "size": size, "peak_users": users, "duration_s": seconds,
         "time_factor": 1.0, "real_length": True, "length_override_s": None, "started": run.manifest["started"],
-        "total": {"requests": 9000, "p95_ms": p95}, "error_rate": 0.001, "connections": {"opened": users}}))
+        "total": {"requests": 9000, "p95_ms": p95}, "error_rate": 0.001, "connections": {"opened": users},
+        "accounts": {"mode": "school", "accounts": users, "distinct_used": users}}))
 
 
 def _full_run(cat, started, verdicts, **kw):
@@ -78,6 +79,7 @@ def test_a_later_short_run_keeps_the_real_length_verdicts_with_date_and_size(cat
     assert school_day["PRF-01"]["run_id"] == full.id and school_day["PRF-01"]["size"] == "S"
     html = (reports / "comparison.html").read_text(encoding="utf-8")
     assert 'id="school-day"' in html and full.id in html and "2026-03-01T07:45:00+00:00" in html
+    assert "648 own" in html, "whose accounts the simulated users signed in as"
     data = json.loads((reports / "comparison.json").read_text(encoding="utf-8"))["suites"]["baseline"]
     assert data["run_id"] == short.id
     assert data["real_length_load"]["PRF-02"] | {} and data["real_length_load"]["PRF-02"]["verdict"] == "fail"

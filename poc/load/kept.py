@@ -66,6 +66,8 @@ def for_suite(suite: str, catalogue, every: list[runs.Run] | None = None) -> dic
                         "length_override_s": stage.get("length_override_s"),
                         "p95_ms": total.get("p95_ms"), "error_rate": stage.get("error_rate"),
                         "connections": (stage.get("connections") or {}).get("opened"),
+                        "accounts": {k: (stage.get("accounts") or {}).get(k) for k in ("mode", "accounts", "distinct_used")}
+                        if stage.get("accounts") else None,
                         "stage_started": stage.get("started")}
         if len(out) == len(levels):
             break

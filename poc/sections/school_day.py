@@ -17,7 +17,7 @@ WORDS = {
     "en": {"title": "The school day at real length", "suite": "Suite", "requirement": "Requirement",
            "verdict": "Verdict", "run": "Real-length run", "date": "Date", "profile": "Profile", "size": "Size",
            "users": "Peak users", "length": "Length", "p95": "p95", "errors": "Errors",
-           "connections": "New connections",
+           "connections": "New connections", "accounts": "Accounts", "own": "{n:,} own", "shared": "{n} shared",
            "intro": "The service levels judged at their own school size and real length, from each suite's latest "
                     "real-length run (make evaluate SUITE=… LOAD=full). They stay here, with the run's date and "
                     "size, until a newer real-length run replaces them; a later short run's load stage does not "
@@ -29,7 +29,7 @@ WORDS = {
     "da": {"title": "Skoledagen i fuld længde", "suite": "Løsning", "requirement": "Krav", "verdict": "Resultat",
            "run": "Kørsel i fuld længde", "date": "Dato", "profile": "Profil", "size": "Størrelse",
            "users": "Maks. brugere", "length": "Længde", "p95": "p95", "errors": "Fejl",
-           "connections": "Nye forbindelser",
+           "connections": "Nye forbindelser", "accounts": "Konti", "own": "{n:,} egne", "shared": "{n} delte",
            "intro": "Serviceniveauerne vurderet ved deres egen skolestørrelse og fulde længde, fra hver løsnings "
                     "seneste kørsel i fuld længde (make evaluate SUITE=… LOAD=full). De bliver stående med kørslens "
                     "dato og størrelse, indtil en nyere kørsel i fuld længde erstatter dem; en senere kort kørsel "
@@ -67,13 +67,21 @@ def _rows(name: str, school_day: dict, catalogue, w: dict, t: dict, lang: str, l
                    f'{escape(t.get(verdict, verdict))}</span><div class="muted msg">{escape(k.get("message", "")[:300])}</div></td>'
                    f'<td>{run}</td><td>{escape(str(k.get("started") or ""))}</td><td>{escape(k["profile"])}</td>'
                    f'<td>{escape(str(k["size"]))}</td><td>{k.get("peak_users") or 0:,}</td><td>{_length(k, w)}</td>'
-                   f'<td>{p95}</td><td>{errors}</td><td>{conn}</td></tr>')
+                   f'<td>{p95}</td><td>{errors}</td><td>{conn}</td><td>{_accounts(k, w)}</td></tr>')
     return out
+
+
+def _accounts(k: dict, w: dict) -> str:
+    """Whose accounts the simulated users signed in as: one each (a school provisioned), or shared test accounts."""
+    a = k.get("accounts") or {}
+    if not a.get("accounts"):
+        return "–"
+    return escape(w["own" if a.get("mode") == "school" else "shared"].format(n=a.get("distinct_used") or a["accounts"]))
 
 
 def _head(w: dict) -> str:
     cols = ("suite", "requirement", "verdict", "run", "date", "profile", "size", "users", "length", "p95", "errors",
-            "connections")
+            "connections", "accounts")
     return "<table><tr>" + "".join(f"<th>{escape(w[c])}</th>" for c in cols) + "</tr>"
 
 
