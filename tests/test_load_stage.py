@@ -54,7 +54,8 @@ def test_stage_writes_locust_csv_and_summary_without_secrets(stage_run):
         for path in folder.iterdir():
             text = path.read_text(errors="replace")
             assert PASSWORD not in text, path
-            assert "elev.anna" not in text or path.name == "summary.json", path  # names, not accounts, in CSVs
+            if path.suffix in (".csv", ".log", ".out"):  # Locust's statistics: action names, not accounts
+                assert "elev.anna" not in text, path
 
 
 def test_stage_reaches_the_report(stage_run):

@@ -221,12 +221,16 @@ class _Cookie:
 
 
 class _Client:
-    """Locust's client as far as the learning actions use it: request(...) and a cookie jar."""
+    """The users' client (poc/load/leanhttp.py) as far as the learning actions use it: request(...) and
+    cookie(name); it records what would be sent."""
 
     def __init__(self, answers):
         self.cookiejar, self.sent, self.answers = [], [], answers
 
-    def request(self, method, url, name, data=None, headers=None, catch_response=True):
+    def cookie(self, name, host=None):
+        return next((c.value for c in self.cookiejar if c.name == name), "")
+
+    def request(self, method, url, name=None, data=None, headers=None, expect=(200,)):
         self.sent.append((method, url, name, data, dict(headers or {})))
         if url.endswith("/api/auth/session/current/") and method == "GET":
             self.cookiejar.append(_Cookie("kolibri_csrftoken", "tok123"))
@@ -239,7 +243,7 @@ class _Client:
 class _User:
     def __init__(self, answers=None, role="pupil"):
         import random
-        self.client = _Client(answers or {})
+        self.client = self.http = _Client(answers or {})
         self.role, self.rng, self.auth = role, random.Random(1), {"Authorization": "Basic c2VjcmV0"}
         self.account = Account(role, "elev_anna", "Hemmelig-Kode-42")
         self.allowed_prefixes = ("http://127.0.0.1:8080/",)
