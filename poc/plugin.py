@@ -8,6 +8,8 @@ file and get the passwords through the environment.
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import re
 import signal
@@ -119,7 +121,12 @@ class Recorder:
     def say(self, text: str):
         tr = self.config.pluginmanager.get_plugin("terminalreporter")
         if tr is not None:
-            tr.write_line(text)
+            # also while a scenario runs (a long load stage): around pytest's output capture, and flushed at
+            # once when the output goes to a file or a pipe
+            capman = self.config.pluginmanager.get_plugin("capturemanager")
+            with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
+                tr.write_line(text)
+                tr._tw.flush()
         else:
             print(text, flush=True)
 

@@ -26,7 +26,13 @@ The admin module (every function optional; each takes the deployment first). On 
     add_account(dep, account)                       a fresh account (role pupil or teacher)
     remove_account(dep, username)                   the leaver: the account closed or removed
     delete_user_data(dep, username) -> [str]        PRI-06: account and data gone; the steps taken
-    export_user_data(dep, username, dest) -> [Path] PRI-05: the suite's own export into dest
+    export_user_data(dep, username, dest) -> [Path] | Export   PRI-05: the suite's own export into dest
+                                                    (an Export names what was run; the verdict quotes it)
+    export_extra(dep, account, dest) -> str         PRI-05 with via dav-download: what the standard protocols
+                                                    do not carry (e.g. group memberships, shares) fetched as
+                                                    the pupil into dest; returns what was fetched, in words
+    unplant(dep, account, planted)                  remove what ``plant`` made that outlives the account
+                                                    (a group, a share), whether or not it was deleted
     plant(dep, account, tag) -> [Planted]           items only this suite has (Kolibri: attendance)
     reachable_after_deletion(dep, username, planted) -> [str]   what the suite's APIs still give
     storage_survivors(dep, username, markers) -> [str]          what its storage still holds
@@ -51,6 +57,24 @@ from .verdicts import unsupported
 
 DAV_CAPABILITIES = ("files", "calendar", "contacts")
 ACTIONS = ("create account", "delete account", "create class", "delete class", "change settings", "admin page")
+
+
+@dataclass
+class Export:
+    """What a suite's export run gave: the files, and what was run, in words (quoted in the verdict)."""
+
+    what: str
+    paths: list = field(default_factory=list)
+
+
+def progress(text: str) -> None:
+    """A progress line on the terminal during a long wait inside a scenario (pytest captures stdout)."""
+    import sys
+    from .redact import redact
+    stream = sys.__stderr__
+    if stream is not None:
+        stream.write(redact(f"  {text}") + "\n")
+        stream.flush()
 
 
 class NeedsLauncher(RuntimeError):
@@ -193,10 +217,21 @@ class Accounts:
     def create(self, role: str = "pupil") -> Account:
         self.require()
         account = new_account(self.deployment, role)
-        if self.provisioning is not None:
-            self.provisioning.ensure_user(account)
-        else:
-            self.admin.call("add_account", account)
+        try:
+            if self.provisioning is not None:
+                self.provisioning.ensure_user(account)
+            else:
+                self.admin.call("add_account", account)
+        except Exception:
+            # a creation that failed half-way (the server made the user, then broke) leaves nothing behind
+            try:
+                if self.provisioning is not None:
+                    self.provisioning.delete_user(account.username)
+                elif self.admin.has("remove_account"):
+                    self.admin.call("remove_account", account.username)
+            except Exception:
+                pass
+            raise
         self.made.append(account)
         return account
 
@@ -351,7 +386,10 @@ def plant_learning(deployment, account: Account, tag: str) -> LearningPlant:
         out.manager.enrol(klass.id, deployment.accounts["teacher"].username, "teacher")
     out.classes.append(klass)
     out.manager.enrol(klass.id, account.username, "pupil")
-    out.planted.append(Planted("class membership", f"membership of the class {name!r}", (klass.id, name), "learning",
+    # the class's id is a marker only where it is distinctive (Kolibri's UUIDs): a short number (Moodle's course
+    # ids) would be "found" in any file holding that number
+    ident = (klass.id,) if len(str(klass.id)) >= 8 else ()
+    out.planted.append(Planted("class membership", f"membership of the class {name!r}", ident + (name,), "learning",
                                ids={"class": klass.id}))
     pupil = client(deployment, "learning", account)
     try:
@@ -361,10 +399,11 @@ def plant_learning(deployment, account: Account, tag: str) -> LearningPlant:
             task = teacher.create_assignment(klass.id, f"POC-{tag}-OPGAVE Ærø", dt.datetime.now(dt.timezone.utc)
                                              + dt.timedelta(days=7), "Skriv om Ærø.")
             pupil.submit(task, f"POC-{tag}-AFLEVERING Min tekst om Ærø og Åbenrå.")
-            out.planted.append(Planted("hand-in", f"hand-in to {task.title!r}", (f"POC-{tag}-AFLEVERING",), "learning"))
+            out.planted.append(Planted("hand-in", f"hand-in to {task.title!r}", (f"POC-{tag}-AFLEVERING",), "learning",
+                                       ids={"assignment": task.id, "class": klass.id}))
             teacher.grade(task, account.username, 10, f"POC-{tag}-BEDOEMMELSE Flot arbejde.")
             out.planted.append(Planted("grade", f"grade and comment on {task.title!r}", (f"POC-{tag}-BEDOEMMELSE",),
-                                       "learning"))
+                                       "learning", ids={"assignment": task.id, "class": klass.id}))
         except Unsupported as exc:
             out.not_offered.append(f"hand-ins and grades: {exc.msg if hasattr(exc, 'msg') else exc}")
     finally:
@@ -503,22 +542,43 @@ def open_format(name: str, body: bytes, capability: str = "") -> str:
             pass
     if name.endswith(".csv"):
         return "CSV (RFC 4180)"
+    if name.endswith(".zip"):
+        import io
+        import zipfile
+        return "ZIP (ISO/IEC 21320-1)" if zipfile.is_zipfile(io.BytesIO(body)) else ""
+    if name.endswith((".html", ".htm")):
+        return "HTML"
     return "the file as stored"
 
 
 def find_in_export(planted: list[Planted], dest: Path) -> dict[str, list[str]]:
-    """For each planted item, the exported files it was found in (by marker, or a file's exact bytes)."""
+    """For each planted item, the exported files it was found in (by marker in a file's bytes or in
+    its path within the export, whose folders an export names by what they hold, e.g. Moodle's
+    "Course <name>"; or by a file's exact bytes). A JSON file is also read decoded, so a marker
+    with æ, ø or å is found where the export escaped it (\\u00e6)."""
     texts = {p: p.read_bytes() for p in dest.rglob("*") if p.is_file()}
+    decoded = {p: _json_text(p, body) for p, body in texts.items()}
     found: dict[str, list[str]] = {}
     for item in planted:
         hits = []
         for path, body in texts.items():
+            rel = str(path.relative_to(dest))
             if item.content is not None and body == item.content:
-                hits.append(str(path.relative_to(dest)))
-            elif any(m and m.encode("utf-8") in body for m in item.markers):
-                hits.append(str(path.relative_to(dest)))
+                hits.append(rel)
+            elif any(m and (m.encode("utf-8") in body or m in rel or m in decoded[path]) for m in item.markers):
+                hits.append(rel)
         found[item.label] = sorted(set(hits))
     return found
+
+
+def _json_text(path: Path, body: bytes) -> str:
+    """A JSON file's text with its escapes undone ('' for anything else)."""
+    if path.suffix != ".json" or b"\\u" not in body:
+        return ""
+    try:
+        return json.dumps(json.loads(body.decode("utf-8")), ensure_ascii=False)
+    except ValueError:
+        return ""
 
 
 # -- sign-in checks ----------------------------------------------------------------------------------
@@ -561,8 +621,10 @@ def changes_note(suite, requirement: str) -> str:
 
 
 def write_json(folder: Path, name: str, data) -> Path:
+    """Evidence as JSON, every known secret masked (a public link's token is one while it lives)."""
+    from .redact import redact
     path = folder / name
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    path.write_text(redact(json.dumps(data, indent=2, ensure_ascii=False, default=str)), encoding="utf-8")
     return path
 
 

@@ -13,7 +13,9 @@ ASCII (``æ``→``ae``, ``ø``→``oe``, ``å``→``aa``, other accents dropped)
 name (``soeren_moeller``, ``soeren_moeller2``).
 
 Sizes: ``XS`` is one class of 25 pupils with 2 teachers; ``S`` is 24 classes with 600 pupils
-(22 to 28 a class) and 40 teachers, every class with one class teacher and a few subject teachers.
+(22 to 28 a class) and 48 teachers, every class with one class teacher and a few subject teachers.
+The teachers of a size follow scenarios/load/sizes.yaml and the ratio in behaviour.yaml (about one
+teacher per 12 pupils), so a real-length load stage has an account for every simulated teacher.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ USERNAME_MAX = 30
 USERNAME_RULE = re.compile(r"^[a-z0-9_]{1,30}$")
 GRADES = tuple(range(10))  # 0. klasse (børnehaveklasse) to 9. klasse
 LETTERS = ("a", "b", "c")
+PASSWORD_UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+PASSWORD_LOWER = "abcdefghijkmnopqrstuvwxyz"
+PASSWORD_SYMBOLS = "-.!+"
 
 
 @dataclass(frozen=True)
@@ -53,9 +58,15 @@ def _pupils(size: str) -> int:
     return data.size(size).pupils
 
 
+def _teachers(size: str) -> int:
+    """The teachers of a school size: the load profiles' own count (teachers_per_pupil in behaviour.yaml)."""
+    from .load import data
+    return data.size(size).teachers
+
+
 SIZES = {
-    "XS": Size("XS", classes=1, pupils=_pupils("XS"), teachers=2),
-    "S": Size("S", classes=24, pupils=_pupils("S"), teachers=40),
+    "XS": Size("XS", classes=1, pupils=_pupils("XS"), teachers=_teachers("XS")),
+    "S": Size("S", classes=24, pupils=_pupils("S"), teachers=_teachers("S")),
 }
 
 
@@ -229,7 +240,15 @@ def build(size: str = "XS", seed: int = 1, *, reserved: set[str] | frozenset[str
     sizes = _class_sizes(spec, rng)
 
     def password() -> str:
-        return secrets.token_urlsafe(12) if passwords else ""
+        # 16 random characters, then an upper- and a lower-case letter, a digit and a symbol from
+        # `secrets`: every character class the common password policies ask for is always there
+        # (Moodle's default: at least 8 characters, a digit, a lower- and an upper-case letter and a
+        # non-alphanumeric one; token_urlsafe alone may miss any of them). ASCII only: every suite's
+        # store takes it (htpasswd, SOGo's SQL table, Kolibri, Nextcloud, Moodle).
+        if not passwords:
+            return ""
+        return (secrets.token_urlsafe(12) + secrets.choice(PASSWORD_UPPER) + secrets.choice(PASSWORD_LOWER)
+                + secrets.choice("0123456789") + secrets.choice(PASSWORD_SYMBOLS))
 
     # teachers: one class teacher per class first, the rest subject teachers in 1-4 classes
     teacher_names = [_person_name(rng) for _ in range(spec.teachers)]

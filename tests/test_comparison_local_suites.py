@@ -74,3 +74,31 @@ def test_browser_evidence_reaches_each_report(three_runs):
         assert 'id="ui"' in html and "axe-core" in html, f"{suite}: no browser section"
         (run,) = [r for r in (reports / "runs").iterdir() if r.name.split("-", 1)[1].startswith(suite)]
         assert list((run / "evidence").rglob("*.png")), f"{suite}: no screenshots"
+
+
+def test_leavers_browser_session_is_measured(three_runs):
+    """IAM-11 in the browser (scenarios/ui/test_leaver_browser.py): a fresh pupil signed in through the
+    suite's own page, the account closed, the next requests judged; each suite's finding as it is today."""
+    reports, _, _ = three_runs
+    found = {}
+    for suite in SUITES:
+        (run,) = [r for r in (reports / "runs").iterdir() if r.name.split("-", 1)[1].startswith(suite)]
+        rows = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines() if line.strip()]
+        (row,) = [r for r in rows if r["scenario"].endswith("test_leaver_browser.py::test_leaver_browser_session_ends")]
+        assert row["requirement"] == "IAM-11"
+        polls = json.loads((run / "evidence" / "test_leaver_browser_session_ends" / "leaver-browser.json").read_text())
+        assert polls["polls"] and (run / "evidence" / "test_leaver_browser_session_ends" / "leaver-after.png").exists()
+        found[suite] = (row["verdict"], row["message"], polls)
+    # Kolibri: the learner's next page is its "You must be signed in" page at once
+    verdict, message, _ = found["kolibri"]
+    assert verdict == "pass" and "at request 1" in message, message
+    # baseline (no provisioning API: unsupported, with the figures): WsgiDAV's Basic-auth page answers 401 at once
+    verdict, message, polls = found["baseline"]
+    assert verdict == "unsupported" and "HTTP 401" in message and "at request 1" in message, message
+    assert "http_credentials" in polls["session_is"]
+    # SOGo (no provisioning API): its cached sign-in keeps the web session alive past the bound,
+    # which a second client with the same cookies confirms
+    verdict, message, polls = found["sogo"]
+    assert verdict == "unsupported" and "still signed in after 30 s" in message, message
+    other = polls["second_client"]
+    assert other["with"]["names_the_pupil"] and not other["without"]["names_the_pupil"]

@@ -146,8 +146,13 @@ def test_load_full_records_real_verdicts_in_the_run_and_the_comparison(cat, repo
         assert s["real_length"] and s["length_override_s"] == 10.0 and s["duration_s"] == 10.0, s
         assert s["peak_users"] >= 25, s["peak_users"]  # the whole class was reached
         assert s["connections"]["opened"] <= 2 * s["peak_users"] + 4, s["connections"]  # baseline: two hosts
+        a = s["accounts"]  # a school of its own on the suite: each simulated user signs in as its own person
+        assert (a["mode"], a["pupils"], a["teachers"], a["accounts"]) == ("school", 25, 2, 27), a
+        assert a["distinct_used"] == s["peak_users"], ("one account per simulated user", a, s["peak_users"])
+        assert not a["prepare_failed"], a
     own = (run.path / "report.html").read_text(encoding="utf-8")
     assert "PRF-01" in own and 'id="school-day"' in own and "test length 10 s" in own
+    assert "27 own (25 pupils, 2 teachers of school" in own, "the stage table names whose accounts were used"
     data = json.loads((reports / "comparison.json").read_text(encoding="utf-8"))["suites"]["baseline"]
     assert data["run_id"] == complete.id, "an ONLY=load run is an attempt: the complete run keeps the column"
     for rid in ("PRF-01", "PRF-02"):

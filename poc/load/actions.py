@@ -291,10 +291,12 @@ def select(role: str, profile: str | None, target, behaviour: dict | None = None
     return chosen, left_out
 
 
-def setup_learning(base_url: str, accounts: dict, timeout: float = 30.0) -> dict:
+def setup_learning(base_url: str, accounts: dict, timeout: float = 30.0, people: list | None = None) -> dict:
     """Something for the users to see: one class with the suite's pupils, its teacher as coach, and an
     active lesson, made once per load process as the suite's admin (not in the statistics; found again
     by name when it is there already). Without an admin account the users see what the suite has.
+    With `people` (a provisioned school's accounts, poc/load/school_accounts.py) its pupils are the
+    class's members and its teachers the class's coaches instead of the suite's test accounts.
 
     Returns {"facility", "class", "lessons"} (what was found or made), never a password."""
     import requests
@@ -323,17 +325,26 @@ def setup_learning(base_url: str, accounts: dict, timeout: float = 30.0) -> dict
         room = next((c for c in call("GET", f"/api/auth/classroom/?parent={facility}") if c["name"] == LOAD_CLASS),
                     None) or call("POST", "/api/auth/classroom/", {"name": LOAD_CLASS, "parent": facility})
         ctx["class"] = room["id"]
-        users = {}
-        for role, account in accounts.items():
-            if role.startswith("pupil") or role == "teacher":
-                found = call("GET", f"/api/auth/facilityuser/?search={account.username}")
-                users[role] = next((u["id"] for u in found if u["username"] == account.username), None)
-        members = [{"collection": room["id"], "user": uid} for r, uid in users.items() if uid and r != "teacher"]
-        if members:
-            call("POST", "/api/auth/membership/", members, ok=(200, 201, 400))  # 400: a member already
-        if users.get("teacher") and not any(r.get("collection") == room["id"] and r.get("kind") == "coach"
-                                            for r in call("GET", f"/api/auth/role/?user={users['teacher']}")):
-            call("POST", "/api/auth/role/", {"user": users["teacher"], "collection": room["id"], "kind": "coach"})
+        if people:
+            ids = {u["username"]: u["id"] for u in call("GET", f"/api/auth/facilityuser/?member_of={facility}")}
+            pupils = [ids[a.username] for a in people if a.role != "teacher" and a.username in ids]
+            coaches = [ids[a.username] for a in people if a.role == "teacher" and a.username in ids]
+            ctx["members"], ctx["coaches"] = len(pupils), len(coaches)
+        else:
+            users = {}
+            for role, account in accounts.items():
+                if role.startswith("pupil") or role == "teacher":
+                    found = call("GET", f"/api/auth/facilityuser/?search={account.username}")
+                    users[role] = next((u["id"] for u in found if u["username"] == account.username), None)
+            pupils = [uid for r, uid in users.items() if uid and r != "teacher"]
+            coaches = [users["teacher"]] if users.get("teacher") else []
+        for i in range(0, len(pupils), 200):  # one bulk POST per 200 members; 400: a member already
+            call("POST", "/api/auth/membership/", [{"collection": room["id"], "user": uid} for uid in pupils[i:i + 200]],
+                 ok=(200, 201, 400))
+        for uid in coaches:
+            if not any(r.get("collection") == room["id"] and r.get("kind") == "coach"
+                       for r in call("GET", f"/api/auth/role/?user={uid}")):
+                call("POST", "/api/auth/role/", {"user": uid, "collection": room["id"], "kind": "coach"})
         lessons = [x for x in call("GET", f"/api/lessons/lesson/?collection={room['id']}") if x["title"] == LOAD_LESSON]
         if not lessons:
             lessons = [call("POST", "/api/lessons/lesson/", {

@@ -73,10 +73,14 @@ def check(summary: dict, level: dict) -> list[str]:
     rate = summary.get("error_rate", 0.0)
     if "error_rate" in level and rate > float(level["error_rate"]):
         out.append(f"error rate {rate:.2%} is above {float(level['error_rate']):.2%}")
+    h = summary.get("handins") or {}
+    if h.get("lost_count"):  # an acknowledged hand-in that is not there afterwards: lost, whatever the level
+        out.append(f"{h['lost_count']:,} of {h['checked']:,} acknowledged hand-ins were lost (e.g. {h['lost'][0]})")
     return out
 
 
 PASS, FAIL, ERROR, NOT_VERIFIED = "pass", "fail", "error", "not-verified"
+OTHERS_MAX_PCT = 25.0  # a breach on a machine this busy with other work than the suite and the generators is an error
 REACHED = 0.9  # a stage that holds the level passes only if its peak reached this share of its size's users
 
 
@@ -102,8 +106,17 @@ def judge(summary: dict, level: dict) -> tuple[str, str]:
         return ERROR, (f"the load generator was saturated ({summary.get('generator_cpu_peak')} % CPU): the figures "
                        f"measure the harness, not the suite; {where}")
     figures = f"p95 {total.get('p95_ms') or 0:.0f} ms, error rate {summary.get('error_rate', 0):.2%}, {where}"
+    h = summary.get("handins") or {}
+    if h.get("checked") and not h.get("lost_count"):
+        figures += f"; all {h['checked']:,} acknowledged hand-ins read back intact"
     broken = check(summary, level)
     squeezed = bool(summary.get("time_factor")) and summary["time_factor"] < 0.999
+    host = summary.get("host") or {}
+    if broken and (host.get("others_pct") or 0) > OTHERS_MAX_PCT:
+        return ERROR, ("; ".join(broken) + f" ({figures}), but other work kept the machine {host['others_pct']:.0f} % "
+                       f"busy besides the suite ({host.get('suite_pct', 0):.0f} %) and the generators "
+                       f"({host.get('generators_pct', 0):.0f} %): a breach measured so says nothing reliable about "
+                       "the suite; run the stage on a quiet machine")
     if broken and squeezed:
         return NOT_VERIFIED, ("; ".join(broken) + f" in a squeezed stage ({figures}), harsher than the school day "
                               "it stands for: run the profile at its real length to judge (make load ... "

@@ -20,7 +20,7 @@ from .. import __version__
 from ..lifecycle.local import free_port
 from ..redact import redact
 from . import (CAPACITY, CONNECTIONS, ENV_CAPACITY, ENV_DURATION, ENV_OUT, ENV_PROFILE, ENV_SEED, ENV_SIZE, ENV_STATE, ENV_THINK,
-               SUMMARY, data, limits, results, safety)
+               SUMMARY, data, handins, limits, results, safety, school_accounts)
 
 LOCUSTFILE = data.FOLDER / "locustfile.py"
 PREFIX = "locust"  # locust_stats.csv, locust_stats_history.csv, locust_failures.csv, locust_exceptions.csv
@@ -38,6 +38,7 @@ class Stage:
     think: float | None = None
     seed: int = 2026
     locustfile: Path = LOCUSTFILE
+    accounts: dict | None = None   # whose accounts the users sign in as (poc/load/school_accounts.py), public
     extra_env: dict = field(default_factory=dict)
     # master and workers on separate hosts (network namespaces, poc/load/hosts.py):
     # {"master": namespace, "master_ip": address, "workers": [[namespace, label], ...]}
@@ -57,7 +58,8 @@ class Stage:
 
 
 def _env(stage: Stage, state_path: Path) -> dict:
-    env = {**os.environ, ENV_STATE: str(state_path), ENV_PROFILE: stage.profile, ENV_SIZE: stage.size,
+    inherited = {k: v for k, v in os.environ.items() if k not in (school_accounts.ENV_SCHOOL, school_accounts.ENV_PASSWORDS)}
+    env = {**inherited, ENV_STATE: str(state_path), ENV_PROFILE: stage.profile, ENV_SIZE: stage.size,
            ENV_DURATION: str(stage.seconds), ENV_OUT: str(stage.folder), ENV_SEED: str(stage.seed),
            "PYTHONPATH": os.pathsep.join([str(data.FOLDER.parents[1]), os.environ.get("PYTHONPATH", "")]),
            **stage.extra_env}
@@ -105,8 +107,10 @@ def _netns_commands(stage: Stage, base: list[str], master: list[str]) -> list[li
     return out
 
 
-def run(stage: Stage, state_path: Path, *, hosts: list[str] | None = None, progress=print) -> dict:
-    """Run one stage to its end (or its bound) and return its summary."""
+def run(stage: Stage, state_path: Path, *, hosts: list[str] | None = None, progress=print,
+        suite_pids: list[int] | None = None) -> dict:
+    """Run one stage to its end (or its bound) and return its summary. `suite_pids`: the suite's server
+    processes (a local suite), whose CPU time is then told apart from the generators' and the rest's."""
     from . import target as target_mod
     safety.check_bounds(stage.users, stage.seconds)
     target = target_mod.from_state(state_path)
@@ -125,16 +129,23 @@ def run(stage: Stage, state_path: Path, *, hosts: list[str] | None = None, progr
         progress(f"{stage.users:,} users need {needed} generator processes here: {needed} local workers")
         stage.workers = needed
     env = _env(stage, state_path)
+    env[school_accounts.ENV_GENERATORS] = str(len(stage.netns["workers"]) if stage.netns else max(1, stage.workers))
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     limit = stage.seconds + safety.GRACE_SECONDS + 30  # + start-up of the Python processes
     procs, cpu = [], {}
     out = open(stage.folder / "locust.out", "wb")
     t0 = time.monotonic()
+    host0 = _host_cpu(suite_pids=suite_pids)
     try:
         for argv in commands(stage):
             procs.append(subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                           env=env, cwd=str(stage.folder), start_new_session=True))
-        cpu = _watch(procs, limit)
+        def tick(elapsed: float) -> None:
+            line = _progress_line(stage, elapsed)
+            if line:
+                progress(line)
+
+        cpu = _watch(procs, limit, tick if stage.seconds > 2 * PROGRESS_EVERY else None)
     finally:
         for p in procs:
             _stop(p)
@@ -142,14 +153,37 @@ def run(stage: Stage, state_path: Path, *, hosts: list[str] | None = None, progr
     elapsed = time.monotonic() - t0
     code = procs[0].returncode
     _redact_folder(stage.folder)
-    summary = {"suite": target.suite, **summarise(stage, code, started, elapsed, cpu),
-               "open_files": open_files, "users_per_process": limits.users_per_process(open_files, n_hosts)}
+    passwords = {a.username: a.password for a in target.accounts.values()}
+    passwords.update(json.loads(stage.extra_env.get(school_accounts.ENV_PASSWORDS) or "{}"))
+    checked = handins.verify(stage.folder, passwords) if code in (0, 1) else None
+    summary = {"suite": target.suite, **summarise(stage, code, started, elapsed, cpu), "handins": checked,
+               "open_files": open_files, "users_per_process": limits.users_per_process(open_files, n_hosts),
+               "accounts": _accounts(stage), "host": _host_cpu(host0, suite_pids=suite_pids)}
     (stage.folder / SUMMARY).write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     return summary
 
 
-def _watch(procs, limit: float) -> dict:
-    """Wait for the master, sampling the CPU use of every Locust process once a second."""
+PROGRESS_EVERY = 60.0  # seconds between two progress lines of a long stage
+
+
+def _progress_line(stage: Stage, elapsed: float) -> str | None:
+    """One line on a running stage from Locust's history: time, users, requests/s, p95 (last 10 s), errors."""
+    hist = results.history(stage.folder / PREFIX)
+    if not hist:
+        return None
+    h = hist[-1]
+    errors = f"{h['failures'] / h['requests']:.1%}" if h["requests"] else "–"
+    return (f"load {stage.name}: {_clock(elapsed)}/{_clock(stage.seconds)}, {h['users']:,} users, {h['rps']:.0f} req/s, "
+            f"p95 {h['p95_ms']:.0f} ms (last 10 s), {h['requests']:,} requests, errors {errors}")
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def _watch(procs, limit: float, tick=None) -> dict:
+    """Wait for the master, sampling the CPU use of every Locust process once a second (and calling
+    `tick(elapsed)` every PROGRESS_EVERY seconds: the progress line of a long stage)."""
     import psutil
     handles = []
     for p in procs:
@@ -159,11 +193,19 @@ def _watch(procs, limit: float) -> dict:
         except psutil.Error:
             pass
     samples = {h.pid: [] for h in handles}
-    deadline = time.monotonic() + limit
+    start = time.monotonic()
+    deadline = start + limit
+    next_tick = start + PROGRESS_EVERY
     while procs[0].poll() is None:
         if time.monotonic() > deadline:
             break
         time.sleep(1.0)
+        if tick is not None and time.monotonic() >= next_tick:
+            next_tick += PROGRESS_EVERY
+            try:
+                tick(time.monotonic() - start)
+            except Exception:  # noqa: BLE001 - a progress line never stops the stage
+                pass
         for h in handles:
             try:
                 samples[h.pid].append(h.cpu_percent(None))
@@ -229,6 +271,66 @@ def summarise(stage: Stage, code: int | None, started: str, elapsed: float, cpu:
     out["connections"] = _connections(stage.folder / CONNECTIONS, out["peak_users"])
     out["comparable"] = {"profile": out["profile"], "size": stage.size, "duration_s": out["duration_s"],
                          "harness": __version__, **({"capacity_plan": stage.capacity} if stage.capacity else {})}
+    return out
+
+
+def _accounts(stage: Stage) -> dict | None:
+    """Whose accounts the users signed in as (the stage's plan), and how many different ones they used."""
+    out = dict(stage.accounts or {})
+    seen = school_accounts.used(stage.folder)
+    if seen:
+        out["distinct_used"] = seen["distinct"]
+    return out or None
+
+
+def _tree_cpu(pids) -> float:
+    """CPU seconds (user + system) of these processes and their children, those alive now."""
+    import psutil
+    seen, total = set(), 0.0
+    for pid in pids or ():
+        try:
+            root = psutil.Process(pid)
+            procs = [root] + root.children(recursive=True)
+        except psutil.Error:
+            continue
+        for p in procs:
+            if p.pid in seen:
+                continue
+            seen.add(p.pid)
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+    return total
+
+
+def _host_cpu(before=None, *, suite_pids=None) -> dict:
+    """The machine during the stage: its cores, how busy they were on average, and of that how much was
+    the suite's (its server processes), the generators' (this process's children that ended: the Locust
+    processes) and anything else's, with the load average at the end: a reader sees whether the figures
+    were measured on a machine that was busy with something else too (poc/load/results.py then does not
+    blame the suite for a breach)."""
+    import resource
+
+    import psutil
+    now = psutil.cpu_times()
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    mark = {"_times": now, "_t": time.monotonic(), "_gen": kids.ru_utime + kids.ru_stime, "_suite": _tree_cpu(suite_pids)}
+    if before is None:
+        return mark
+    then = before["_times"]
+    busy = sum(getattr(now, f) - getattr(then, f) for f in now._fields if f not in ("idle", "iowait", "guest", "guest_nice"))
+    total = busy + (now.idle - then.idle) + (getattr(now, "iowait", 0) - getattr(then, "iowait", 0))
+    if total <= 0:
+        return {"cpus": psutil.cpu_count(), "busy_mean_pct": None}
+    generators = max(0.0, mark["_gen"] - before["_gen"])
+    out = {"cpus": psutil.cpu_count(), "busy_mean_pct": round(100 * busy / total, 1),
+           "generators_pct": round(100 * generators / total, 1), "loadavg_end": [round(x, 2) for x in os.getloadavg()]}
+    if suite_pids:
+        suite = max(0.0, mark["_suite"] - before["_suite"])
+        out["suite_pct"] = round(100 * suite / total, 1)
+        out["others_pct"] = round(max(0.0, 100 * (busy - suite - generators) / total), 1)
     return out
 
 

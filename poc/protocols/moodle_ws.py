@@ -372,6 +372,43 @@ class MoodleClient(LearningAdapter):
     def close(self):
         self.session.close()
 
+    # -- a whole school at once (poc/school_provisioning.py) ----------------------------------------
+    # Moodle's functions take many records per call: one call per batch, not one per person.
+    def users_by_username(self, usernames) -> list[dict]:
+        """The users with these user names that exist (as a site administrator sees them: id, email)."""
+        return list(self.call("core_user_get_users_by_field", field="username", values=list(usernames)) or [])
+
+    def create_users(self, users: list[dict]) -> dict[str, int]:
+        """core_user_create_users for many users in one call ({username, password, firstname,
+        lastname, email} each; Moodle makes all of them or none); {username: id}."""
+        created = self.call("core_user_create_users", users=[{**u, "auth": "manual"} for u in users])
+        return {str(u["username"]): int(u["id"]) for u in created}
+
+    def delete_users(self, userids) -> None:
+        self.call("core_user_delete_users", userids=[int(i) for i in userids])
+
+    def create_courses(self, courses: list[dict]) -> dict[str, int]:
+        """core_course_create_courses for many courses ({fullname, shortname} each) in the school's
+        category; {shortname: id}."""
+        created = self.call("core_course_create_courses",
+                            courses=[{**c, "categoryid": self.category_id} for c in courses])
+        return {str(c["shortname"]): int(c["id"]) for c in created}
+
+    def courses_in_category(self) -> list[dict]:
+        """The courses of the school's category (id, shortname, fullname, ...)."""
+        found = self.call("core_course_get_courses_by_field", field="category", value=self.category_id)
+        return list((found or {}).get("courses") or [])
+
+    def delete_courses(self, course_ids) -> None:
+        answer = self.call("core_course_delete_courses", courseids=[int(i) for i in course_ids])
+        _no_warnings("core_course_delete_courses", (answer or {}).get("warnings") if isinstance(answer, dict) else None)
+
+    def enrol_users(self, enrolments) -> None:
+        """enrol_manual_enrol_users for many (userid, courseid, role) in one call; role is pupil or teacher."""
+        self.call("enrol_manual_enrol_users", enrolments=[
+            {"roleid": self.roles[role], "userid": int(userid), "courseid": int(courseid)}
+            for userid, courseid, role in enrolments])
+
 
 def _no_warnings(function: str, warnings) -> None:
     if warnings:

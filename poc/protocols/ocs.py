@@ -287,3 +287,11 @@ class OCSClient:
 
     def close(self):
         self.session.close()
+
+    # -- a whole school at once (poc/school_provisioning.py) ----------------------------------------
+    def create_group_named(self, groupid: str, display_name: str = "") -> None:
+        """POST cloud/groups with a display name (what the web interface shows) beside the id."""
+        form = {"groupid": groupid}
+        if display_name:
+            form["displayname"] = display_name
+        self.call("POST", "cloud/groups", data=form)

@@ -15,7 +15,13 @@ WORDS = {
     "en": {"title": "Load and capacity", "stage": "Stage", "size": "Size", "users": "Peak users",
            "duration": "Duration", "requests": "Requests", "rps": "Req/s", "errors": "Errors",
            "cpu": "Generator CPU", "capacity": "Capacity (concurrent users)",
-           "connections": "New connections (per user)",
+           "connections": "New connections (per user)", "accounts": "Accounts",
+           "acc_school": "{n:,} own ({pupils:,} pupils, {teachers:,} teachers of school {school})",
+           "handins": "{n:,} acknowledged hand-ins read back after the stage, {lost:,} lost.",
+           "acc_shared": "{n} shared", "acc_used": "{n:,} different ones signed in", "host": "Machine",
+           "host_note": "Machine: {cpus} cores, on average {busy:.0f} % busy during the stage{split}, load average "
+                        "{load} at its end.",
+           "host_split": " (the suite {suite:.0f} %, the generators {gen:.0f} %, other work {others:.0f} %)",
            "per_process": "One generator process holds up to {n:,} users here (open files {files:,}).",
            "conn_note": "A simulated user keeps one connection to each suite host, as a browser does; new "
                         "connections near the users times the hosts mean none was reopened needlessly.", "suite": "Suite", "run": "Run",
@@ -32,7 +38,13 @@ WORDS = {
     "da": {"title": "Belastning og kapacitet", "stage": "Forløb", "size": "Størrelse", "users": "Maks. brugere",
            "duration": "Varighed", "requests": "Forespørgsler", "rps": "Forespørgsler/s", "errors": "Fejl",
            "cpu": "Generatorens CPU", "capacity": "Kapacitet (samtidige brugere)",
-           "connections": "Nye forbindelser (pr. bruger)",
+           "connections": "Nye forbindelser (pr. bruger)", "accounts": "Konti",
+           "acc_school": "{n:,} egne ({pupils:,} elever, {teachers:,} lærere på skolen {school})",
+           "handins": "{n:,} kvitterede afleveringer læst tilbage efter forløbet, {lost:,} tabt.",
+           "acc_shared": "{n} delte", "acc_used": "{n:,} forskellige loggede ind", "host": "Maskine",
+           "host_note": "Maskine: {cpus} kerner, i gennemsnit {busy:.0f} % optaget under forløbet{split}, "
+                        "belastningsgennemsnit {load} ved afslutningen.",
+           "host_split": " (løsningen {suite:.0f} %, generatorerne {gen:.0f} %, andet arbejde {others:.0f} %)",
            "per_process": "Én generatorproces kan holde op til {n:,} brugere her (åbne filer {files:,}).",
            "conn_note": "En simuleret bruger holder én forbindelse til hver af løsningens værter, som en browser; "
                         "nye forbindelser tæt på brugere gange værter betyder, at ingen blev genåbnet unødigt.", "suite": "Løsning",
@@ -62,7 +74,7 @@ def _ms(v) -> str:
 def _stage_table(stages: list[dict], w: dict) -> str:
     rows = [f"<table><tr><th>{w['stage']}</th><th>{w['size']}</th><th>{w['users']}</th><th>{w['duration']}</th>"
             f"<th>{w['requests']}</th><th>{w['rps']}</th><th>p50</th><th>p95</th><th>{w['errors']}</th>"
-            f"<th>{w['cpu']}</th><th>{w['connections']}</th></tr>"]
+            f"<th>{w['cpu']}</th><th>{w['connections']}</th><th>{w['accounts']}</th></tr>"]
     for s in stages:
         t = s.get("total") or {}
         note = f" <span class=\"muted\">({escape(w['squeezed'].format(f=s['time_factor']))})</span>" \
@@ -71,13 +83,43 @@ def _stage_table(stages: list[dict], w: dict) -> str:
                     f"<td>{s.get('peak_users', 0):,}</td><td>{s.get('duration_s', 0):.0f} s</td>"
                     f"<td>{t.get('requests', 0):,}</td><td>{s.get('rps', 0):.1f}</td><td>{_ms(t.get('p50_ms'))}</td>"
                     f"<td>{_ms(t.get('p95_ms'))}</td><td>{s.get('error_rate', 0):.2%}</td>"
-                    f"<td>{s.get('generator_cpu_peak', 0):.0f} %</td><td>{_connections(s)}</td></tr>")
+                    f"<td>{s.get('generator_cpu_peak', 0):.0f} %</td><td>{_connections(s)}</td>"
+                    f"<td>{_accounts(s, w)}</td></tr>")
     rows.append("</table>")
+    for s in stages:
+        hi = s.get("handins") or {}
+        if hi.get("checked"):
+            rows.append(f"<p>{escape(str(s.get('stage')))}: " + escape(w["handins"].format(
+                n=hi["checked"], lost=hi.get("lost_count", 0))) + "".join(
+                f"<br><code>{escape(x)}</code>" for x in hi.get("lost", [])[:5]) + "</p>")
+        h = s.get("host") or {}
+        if h.get("busy_mean_pct") is not None:
+            split = w["host_split"].format(suite=h["suite_pct"], gen=h.get("generators_pct", 0),
+                                           others=h.get("others_pct", 0)) if h.get("suite_pct") is not None else ""
+            rows.append(f"<p class=\"muted\">{escape(str(s.get('stage')))}: " + escape(w["host_note"].format(
+                cpus=h.get("cpus"), busy=h["busy_mean_pct"], split=split,
+                load=" / ".join(str(x) for x in h.get("loadavg_end", [])))) + "</p>")
     if any(s.get("connections") for s in stages):
         per = next((s for s in stages if s.get("users_per_process")), None)
         held = (" " + w["per_process"].format(n=per["users_per_process"], files=per.get("open_files", 0))) if per else ""
         rows.append(f"<p class=\"muted\">{escape(w['conn_note'] + held)}</p>")
     return "".join(rows)
+
+
+def _accounts(s: dict, w: dict) -> str:
+    """Whose accounts the stage's users signed in as: a school of their own, or the suite's shared test accounts."""
+    a = s.get("accounts")
+    if not a:
+        return "–"
+    if a.get("mode") == "school":
+        text = w["acc_school"].format(n=a.get("accounts", 0), pupils=a.get("pupils", 0), teachers=a.get("teachers", 0),
+                                      school=a.get("school", ""))
+    else:
+        text = w["acc_shared"].format(n=a.get("accounts", 0))
+    if a.get("distinct_used") is not None:
+        text += "; " + w["acc_used"].format(n=a["distinct_used"])
+    note = a.get("note")
+    return escape(text) + (f' <span class="muted">({escape(note)})</span>' if note else "")
 
 
 def _connections(s: dict) -> str:

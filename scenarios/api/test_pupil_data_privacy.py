@@ -60,7 +60,7 @@ def pupil_data(suite_deployment):
     try:
         if accounts.through_provisioning_api:  # the suite itself holds the account and its name
             data.planted.append(Planted("account", f"the pupil's account {account.username} ({account.display_name})",
-                                        (account.display_name,)))
+                                        (account.display_name, account.username)))
         data.planted += privacy.plant_dav(dep, account, tag)
         data.learning = privacy.plant_learning(dep, account, tag)
         data.planted += data.learning.planted
@@ -70,6 +70,11 @@ def pupil_data(suite_deployment):
             data.planted += admin.call("plant", account, tag, data.learning.classes)
         yield data
     finally:
+        if accounts.admin.has("unplant"):  # what the suite's own planting made beside the account (a group)
+            try:
+                accounts.admin.call("unplant", account, data.planted)
+            except Exception:
+                pass
         if not data.deleted:
             privacy.remove_planted(account, data.planted)
             accounts.cleanup()
@@ -109,12 +114,16 @@ def test_export_of_all_of_one_pupils_data(pupil_data, suite_deployment, evidence
              "contacts": "CardDAV: every address book, card by card"}[c] for c in listing if c != "left out") + ")"
         if listing.get("left out"):
             what += f" (left out, not the pupil's own: {', '.join(x['url'] for x in listing['left out'])})"
+        admin = privacy.suite_admin(dep)
+        if admin.has("export_extra"):  # what the protocols do not carry, fetched as the pupil too
+            what += " + " + admin.call("export_extra", data.account, dest)
     elif via == "suite":
         try:
-            privacy.suite_admin(dep).call("export_user_data", data.account.username, dest)
+            result = privacy.suite_admin(dep).call("export_user_data", data.account.username, dest)
         except NeedsLauncher as exc:
             pytest.skip(str(exc))
-        what = f"{dep.suite.name}'s own export" + (f" ({said})" if said else "")
+        what = result.what if isinstance(result, privacy.Export) else \
+            f"{dep.suite.name}'s own export" + (f" ({said})" if said else "")
     else:
         raise ValueError(f"suite.yaml privacy.export.via {via!r}: not one of dav-download, suite, none")
     found = privacy.find_in_export(data.planted, dest)
@@ -151,7 +160,10 @@ def test_deletion_of_one_pupils_data(pupil_data, suite_deployment, evidence, req
         unsupported(f"{dep.suite.name} has no deletion of a pupil's data" + (f": {said}" if said else ""))
     account, admin = data.account, privacy.suite_admin(dep)
     urls = [p for p in data.planted if p.url.startswith("http")]
-    before = {p.label: {"admin": _reachable(p.url, dep.accounts["admin"]), "pupil": _reachable(p.url, account)}
+    # the control: who reaches each item before the deletion (the teacher through a share, anyone through a link)
+    before = {p.label: {"admin": _reachable(p.url, dep.accounts["admin"]), "pupil": _reachable(p.url, account),
+                        "teacher": _reachable(p.url, dep.accounts["teacher"]) if "teacher" in dep.accounts else None,
+                        "anonymous": _reachable(p.url)}
               for p in urls}
     markers = [m for p in data.planted for m in p.markers if m.startswith("POC-") or m == account.display_name]
     storage_before = []

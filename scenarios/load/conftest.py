@@ -18,6 +18,7 @@ import pytest
 
 from poc import catalogue as catalogue_mod
 from poc import suites
+from poc.errors import PocError
 
 STAGE_SIZE = "POC_LOAD_STAGE_SIZE"
 STAGE_SECONDS = "POC_LOAD_STAGE_SECONDS"
@@ -40,7 +41,7 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session")
-def load_stage(poc):
+def load_stage(poc, request):
     """load_stage(profile) -> the stage's summary; each profile runs once per session."""
     from poc.load import runner
     if os.environ.get("POC_LOAD", "1") == "0":
@@ -65,18 +66,56 @@ def load_stage(poc):
     if getattr(poc, "controller", False) and hasattr(poc, "manifest"):  # recorded with the run (kept.py reads it)
         poc.manifest["load"] = block
 
+    from poc.load import school_accounts
+    say = getattr(poc, "say", print)
+    schools: dict = {}  # size -> ProvidedSchool, or the reason the users share the suite's test accounts
+    accounts_mode = school_accounts.mode(how == stages.FULL)
+
+    def remove_schools():
+        for provided in schools.values():
+            if isinstance(provided, school_accounts.ProvidedSchool):
+                try:
+                    left = school_accounts.remove(poc.deployment, provided, progress=say)
+                except Exception as exc:  # noqa: BLE001 - named as left behind, never silent
+                    left = [{"what": f"the school {provided.school.name} made for the load stage",
+                             "why": f"{type(exc).__name__}: {str(exc)[:300]}",
+                             "how": f"remove its users and classes as {poc.suite.name}'s administrator"}]
+                getattr(poc.deployment, "left_behind", []).extend(left)
+
+    request.addfinalizer(remove_schools)
+
+    def accounts_for(size: str, folder: Path) -> tuple[dict, dict]:
+        """(public summary, environment) of the accounts the stage's users sign in as."""
+        if accounts_mode == school_accounts.SHARED:
+            return school_accounts.shared_summary(poc.deployment.accounts), {}
+        if size not in schools:
+            try:
+                schools[size] = school_accounts.provide(poc.deployment, size, seed=2026, progress=say)
+            except Exception as exc:  # noqa: BLE001 - the stage still measures, on shared accounts, and says why
+                schools[size] = f"{type(exc).__name__}: {exc}" if not isinstance(exc, PocError) else str(exc)
+                say(f"load: no school of size {size} on {poc.suite.name}: {schools[size]}")
+        provided = schools[size]
+        if isinstance(provided, str):
+            summary = school_accounts.shared_summary(poc.deployment.accounts)
+            summary["note"] += f"; no school of its own could be provisioned: {provided}"
+            return summary, {}
+        return provided.summary, provided.write(folder)
+
     def stage(level: dict) -> dict:
         """The summary of the stage that judges `level` (a service level), run once per profile and size."""
         plan = stages.plan(level, how)
         if plan not in done:
             folder = Path(poc.run_dir) / "load" / plan.folder
+            accounts, env = accounts_for(plan.size, folder)
             st = runner.Stage(name=plan.folder, folder=folder, profile=plan.profile, size=plan.size,
-                              duration=plan.seconds)
-            done[plan] = runner.run(st, Path(poc.run_dir) / "suite-state.json", hosts=poc.deployment.hosts())
+                              duration=plan.seconds, accounts=accounts, extra_env=env)
+            pids = list((poc.deployment.pids() or {}).values()) if poc.deployment.mode == "local" else None
+            done[plan] = runner.run(st, Path(poc.run_dir) / "suite-state.json", hosts=poc.deployment.hosts(),
+                                    suite_pids=pids, progress=say)
             s = done[plan]
             block["stages"][plan.folder] = {"profile": plan.profile, "size": plan.size, "seconds": plan.seconds,
                                             "peak_users": s.get("peak_users"), "real_length": s.get("real_length"),
-                                            "started": s.get("started")}
+                                            "started": s.get("started"), "accounts": accounts}
         return done[plan]
 
     def record(rid: str, verdict: str, why: str, level: dict) -> None:

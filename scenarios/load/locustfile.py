@@ -27,6 +27,7 @@ from locust import events
 from locust.runners import WorkerRunner
 
 from poc.load import ENV_OUT, ENV_PROFILE, ENV_SEED, ENV_SIZE, ENV_STATE, ENV_THINK, actions, data, keepalive, profiles, safety
+from poc.load import handins, school_accounts
 from poc.load import target as target_mod
 
 if not os.environ.get(ENV_STATE):
@@ -36,6 +37,13 @@ try:
     TARGET = target_mod.from_state(os.environ[ENV_STATE])
 except Exception as exc:  # a clear message instead of a traceback
     sys.exit(f"{__file__}: {exc}")
+try:  # the school the harness provisioned for this stage: each simulated user its own account
+    PEOPLE = school_accounts.load_people()
+    PREPARED = school_accounts.load_prepared()
+except Exception as exc:
+    sys.exit(f"{__file__}: {exc}")
+GENERATORS = int(os.environ.get(school_accounts.ENV_GENERATORS) or 1)
+USED: set[str] = set()  # the accounts this process's users signed in as (written at the end: accounts-used-<pid>.json)
 PROFILE = os.environ.get(ENV_PROFILE) or "steady"
 SIZE = data.size(os.environ.get(ENV_SIZE) or "S")
 BEHAVIOUR = data.behaviour()
@@ -60,8 +68,10 @@ LEARNING = actions.LEARNING.get(TARGET.protocol("learning") or "", {}) if "learn
 
 
 class SchoolUser(keepalive.KeepAliveHttpUser):
-    """A user of one of the suite's test accounts, with a think time from behaviour.yaml; it keeps its
-    connections as a browser does (one pool of its own, reused whatever file number its sockets get)."""
+    """A pupil or teacher of the school the harness provisioned (an account of its own: real-length
+    stages), or of the suite's test accounts (the short stage), with a think time from behaviour.yaml; it
+    keeps its connections as a browser does (one pool of its own, reused whatever file number its
+    sockets get)."""
 
     abstract = True
     host = TARGET.hosts()[0] if TARGET.hosts() else None
@@ -69,6 +79,7 @@ class SchoolUser(keepalive.KeepAliveHttpUser):
     accounts: list[str] = ["pupil"]
     allowed_prefixes = tuple(h + "/" for h in TARGET.hosts())
     _counter = itertools.count()
+    _role_counter = {"pupil": itertools.count(), "teacher": itertools.count()}
     _prepared: dict = {}
     _learning: dict | None = None
     _lock = Semaphore()
@@ -78,20 +89,32 @@ class SchoolUser(keepalive.KeepAliveHttpUser):
         super().__init__(environment)
         self.index = next(self._counter)
         self.rng = random.Random(int(os.environ.get(ENV_SEED) or 2026) * 100_003 + self.index)
-        roles = [r for r in self.accounts if r in TARGET.accounts] or list(TARGET.accounts)[:1]
-        self.account = TARGET.accounts[roles[self.index % len(roles)]]
+        if PEOPLE and PEOPLE.get(self.role):
+            generator = getattr(environment.runner, "worker_index", 0) if isinstance(environment.runner, WorkerRunner) else 0
+            self.account = school_accounts.pick(PEOPLE[self.role], next(self._role_counter[self.role]), generator,
+                                                GENERATORS)
+        else:
+            roles = [r for r in self.accounts if r in TARGET.accounts] or list(TARGET.accounts)[:1]
+            self.account = TARGET.accounts[roles[self.index % len(roles)]]
         self.auth = actions.basic_auth(self.account)
         think = BEHAVIOUR["think_time"][self.role]
         fixed = os.environ.get(ENV_THINK)
         self.think = (float(fixed), float(fixed)) if fixed else (float(think["min"]), float(think["max"]))
+
+        USED.add(self.account.username)
 
     def wait_time(self):
         return self.rng.uniform(*self.think)
 
     def prepared(self) -> dict:
         """The account's folders and calendar, made once per load process (not in the statistics)."""
-        key = self.account.role
+        key = self.account.username if PEOPLE else self.account.role
         with self._lock:
+            ready = PREPARED.get(key) if PEOPLE else None
+            if ready and not ready.get("error"):
+                self._prepared[key] = ready
+            if LEARNING and SchoolUser._learning is None and PREPARED.get("_learning") is not None:
+                SchoolUser._learning = {k: v for k, v in PREPARED["_learning"].items() if k != "error"}
             if key not in self._prepared:
                 ctx = {}
                 if "files" in TARGET.capabilities:
@@ -131,9 +154,14 @@ def open_file(user):
 
 
 def upload_assignment(user):
-    body = (f"Aflevering fra elev {user.index}: Svar på spørgsmål 1-5. Æbler, øer og åer.\n"
+    """A hand-in of the user's own (its file named by process and user), remembered so that the harness can
+    read it back after the stage: no acknowledged hand-in may be lost (PRF-02; poc/load/handins.py)."""
+    user.handed_in = getattr(user, "handed_in", 0) + 1
+    body = (f"Aflevering {user.handed_in} fra elev {user.index}: Svar på spørgsmål 1-5. Æbler, øer og åer.\n"
             * (int(BEHAVIOUR["file_kb"]["assignment"]) * 16)).encode()
-    actions.put(user, f"{user.ctx['folder']}handins/elev-{user.index % 200}.txt", "pupil: upload assignment", body)
+    url = f"{user.ctx['folder']}handins/elev-{os.getpid()}-{user.index}.txt"
+    r = actions.put(user, url, "pupil: upload assignment", body)
+    handins.record(url, user.account.username, body, 200 <= (r.status_code or 0) < 300)
 
 
 def look_at_calendar(user):
@@ -213,3 +241,12 @@ def _guard(environment, **_kw):
         gevent.spawn_later(limit, lambda: environment.runner.quit())
     if SKIPPED and not isinstance(environment.runner, WorkerRunner):
         sys.stderr.write("left out (the suite lacks the capability): " + "; ".join(sorted(set(SKIPPED))) + "\n")
+
+
+@events.quitting.add_listener
+def _accounts_used(environment, **_kw):
+    """Which accounts this process's users signed in as (usernames only), for the stage's summary."""
+    if USED and os.environ.get(ENV_OUT):
+        school_accounts.write_used(os.environ[ENV_OUT], USED, getattr(environment.runner, "user_count", 0))
+    if os.environ.get(ENV_OUT):
+        handins.write(os.environ[ENV_OUT])

@@ -52,7 +52,10 @@ $functions = ['core_webservice_get_site_info', 'core_user_create_users', 'core_u
     'core_enrol_get_course_enrolment_methods', 'core_enrol_get_potential_users',
     'core_enrol_get_users_courses', 'core_course_get_contents', 'mod_page_get_pages_by_courses',
     'mod_assign_get_assignments', 'mod_assign_save_submission', 'mod_assign_submit_for_grading',
-    'mod_assign_get_submissions', 'mod_assign_save_grade', 'mod_assign_get_submission_status'];
+    'mod_assign_get_submissions', 'mod_assign_save_grade', 'mod_assign_get_submission_status',
+    // the data privacy tool (PRI-05, PRI-06: suites/moodle/admin.py): the administrator approves and follows a
+    // request made on the Data requests page; Moodle 4.3 has no web-service function that creates one
+    'tool_dataprivacy_approve_data_request', 'tool_dataprivacy_get_data_request'];
 $manager = new webservice();
 $service = $manager->get_external_service_by_shortname(SERVICE);
 if (!$service) {
