@@ -101,9 +101,11 @@ def test_evaluate_exit_code_when_the_suite_dies(poc_cli, reports):
 def test_interrupt_stops_the_suite_and_keeps_the_results(reports):
     env = {**os.environ, **new_mark(), **PLUGIN_ENV, "POC_TEST_PAUSE": "2", "POC_REPORTS_DIR": str(reports),
            "POC_TEST_RUN_DIR": "__newest__"}
+    # as from a terminal, where Ctrl-C works: a shell's background job (e.g. `make test &`) ignores SIGINT,
+    # and an ignored signal stays ignored in every program it starts
     proc = subprocess.Popen([sys.executable, "-m", "poc", "evaluate", "--suite", "baseline", "--only", "api"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list((reports / "runs").glob("*/paused")):
         time.sleep(0.2)
