@@ -173,18 +173,24 @@ def _extract(body: bytes, dest: Path) -> list[Path]:
     return out
 
 
+def _run_request(ws, web, username: str, kind: int, word: str) -> tuple[int, int, dict, float]:
+    """A data request of `kind` for the user, made by the admin, followed until Moodle has processed it:
+    (user id, request id, the request's last state, seconds waited)."""
+    user = _user(ws, "username", username)
+    if user is None:
+        raise DataRequestError(f"no Moodle user {username!r}")
+    # the comment names no one: the request outlives the user
+    rid = create_request(web, int(user["id"]), kind, f"OS2skole PoC: {word} {uuid.uuid4().hex[:12]}")
+    result, waited = follow(ws, rid, kind, f"{word} of {username}")
+    return int(user["id"]), rid, result, waited
+
+
 def export_user_data(dep, username: str, dest: Path) -> Export:
     dest.mkdir(parents=True, exist_ok=True)
     ws = _admin_ws(dep)
     web = WebSession(dep.url, dep.accounts["admin"])
     try:
-        user = _user(ws, "username", username)
-        if user is None:
-            raise DataRequestError(f"no Moodle user {username!r}")
-        # the comment names no one: the request outlives the user
-        comment = f"OS2skole PoC: export {uuid.uuid4().hex[:12]}"
-        rid = create_request(web, int(user["id"]), TYPE_EXPORT, comment)
-        result, waited = follow(ws, rid, TYPE_EXPORT, f"export of {username}")
+        _uid, rid, result, waited = _run_request(ws, web, username, TYPE_EXPORT, "export")
         link = download_link(web, rid)
         r = web.http.get(link, expect=200)
         if not zipfile.is_zipfile(io.BytesIO(r.content)):
@@ -211,13 +217,7 @@ def delete_user_data(dep, username: str) -> list[str]:
     ws = _admin_ws(dep)
     web = WebSession(dep.url, dep.accounts["admin"])
     try:
-        user = _user(ws, "username", username)
-        if user is None:
-            raise DataRequestError(f"no Moodle user {username!r}")
-        _user_ids[username] = int(user["id"])
-        comment = f"OS2skole PoC: deletion {uuid.uuid4().hex[:12]}"
-        rid = create_request(web, int(user["id"]), TYPE_DELETE, comment)
-        result, waited = follow(ws, rid, TYPE_DELETE, f"deletion of {username}")
+        _user_ids[username], rid, result, waited = _run_request(ws, web, username, TYPE_DELETE, "deletion")
     finally:
         web.close()
         ws.close()
