@@ -633,6 +633,21 @@ def note(request, text: str) -> None:
     request.node.user_properties.append(("poc_note", text))
 
 
+def leaver_verdict(request, dep, accounts, said: str, failed: str | None) -> None:
+    """The end of an IAM-11 scenario: `unsupported` with the figures where the suite has no provisioning API
+    to close an account through (the administrator's way was measured), else a fail with `failed` when the
+    leaver kept access, else a pass resting on `said`."""
+    import pytest
+
+    from .verdicts import unsupported
+    if not accounts.through_provisioning_api:
+        unsupported(f"{dep.suite.name} has no provisioning API to close an account through; measured with the "
+                    f"administrator's way instead: {said}")
+    if failed:
+        pytest.fail(failed, pytrace=False)
+    note(request, said)
+
+
 def timed(fn, *args, **kwargs):
     t0 = time.monotonic()
     value = fn(*args, **kwargs)
