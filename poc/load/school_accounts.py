@@ -80,8 +80,8 @@ def shared_summary(accounts: dict) -> dict:
 
 def provide(dep, size: str, *, seed: int, progress=print) -> ProvidedSchool:
     """Build the school of `size`, provision it on `dep` and prepare every account; raises PocError when
-    the deployment cannot be provisioned (the stage then says why, and nothing is judged on shared accounts
-    as if they were a school)."""
+    the deployment cannot be provisioned (the stage then runs on the suite's shared test accounts, and its
+    summary and report say so and why)."""
     from .. import school as school_mod, school_provisioning
     from ..redact import add as add_secret
     from . import target as target_mod
@@ -107,7 +107,7 @@ def provide(dep, size: str, *, seed: int, progress=print) -> ProvidedSchool:
     failed = sorted(u for u, ctx in prepared.items() if isinstance(ctx, dict) and ctx.get("error"))
     summary = {"mode": SCHOOL, "school": school.name, "size": size, "seed": seed, "fingerprint": school.fingerprint(),
                "pupils": len(school.pupils), "teachers": len(school.teachers), "classes": len(school.classes),
-               "accounts": len(school.people), "provisioned": {k: v for k, v in (made or {}).items()},
+               "accounts": len(school.people), "provisioned": dict(made or {}),
                "provision_s": round(provision_s, 1), "prepare_s": round(prepare_s, 1),
                "prepare_failed": len(failed), "prepare_failed_examples": failed[:5]}
     progress(f"load: {len(school.people)} accounts provisioned in {provision_s:.0f} s and prepared in "
